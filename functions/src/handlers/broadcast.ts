@@ -1,0 +1,17 @@
+import { drain } from "../lib/live-fanout";
+
+/**
+ * Fans the live events out to every WebSocket connection. Invoked asynchronously (InvocationType
+ * Event) by each write; never throws, because an asynchronous invocation that throws takes all of
+ * serverless-offline down (PITFALLS.md) and on AWS would only be retried into the same failure.
+ */
+export const handler = async () => {
+  try {
+    return await drain();
+  } catch (error) {
+    process.stdout.write(
+      `${JSON.stringify({ level: "error", msg: "broadcast failed", error: String(error) })}\n`,
+    );
+    return { drained: false, error: "failed" };
+  }
+};

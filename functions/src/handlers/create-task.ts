@@ -1,0 +1,25 @@
+import * as z from "zod";
+import { httpHandler, json, parseInput } from "../lib/http";
+import { etagOf } from "../lib/render";
+import { CreateTaskInput } from "../lib/schemas";
+import { createTask } from "../lib/task-service";
+
+const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, "must be 1-200 visible ASCII characters")
+  .optional();
+
+/** POST /tasks: 201 with Location; a repeated Idempotency-Key replays the first result. */
+export const handler = httpHandler(
+  async (event) => {
+    const input = parseInput(CreateTaskInput, event.body, 422);
+    const idempotencyKey = parseInput(IdempotencyKey, event.headers?.["idempotency-key"]);
+    const task = await createTask(input, idempotencyKey);
+    return json(201, task.json, {
+      Location: `/tasks/${task.id}`,
+      ETag: etagOf(task.version),
+      ...(task.replayed ? { "Idempotent-Replayed": "true" } : {}),
+    });
+  },
+  { jsonBody: true },
+);

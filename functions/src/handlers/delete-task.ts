@@ -1,0 +1,10 @@
+import { expectedVersionFrom, httpHandler, noContent, parseInput } from "../lib/http";
+import { TaskPath } from "../lib/schemas";
+import { deleteTask } from "../lib/task-service";
+
+/** DELETE /tasks/{id}: 204; with If-Match only if the task is still at that version. */
+export const handler = httpHandler(async (event) => {
+  const { id } = parseInput(TaskPath, event.pathParameters ?? {});
+  await deleteTask(id, expectedVersionFrom(event));
+  return noContent();
+});

@@ -1,0 +1,14 @@
+import { httpHandler, json, parseInput } from "../lib/http";
+import { etagOf } from "../lib/render";
+import { TaskPath } from "../lib/schemas";
+import { readTask } from "../lib/task-service";
+
+/** GET /tasks/{id}: one task with its version as ETag; If-None-Match answers 304. */
+export const handler = httpHandler(async (event) => {
+  const { id } = parseInput(TaskPath, event.pathParameters ?? {});
+  const task = await readTask(id);
+  const etag = etagOf(task.version);
+  if (event.headers?.["if-none-match"] === etag)
+    return { statusCode: 304, headers: { ETag: etag }, body: "" };
+  return json(200, task.json, { ETag: etag });
+});

@@ -1,0 +1,25 @@
+import * as z from "zod";
+import { rebuildTaskIndex } from "../lib/task-service";
+import { pendingRankChanges, purgeExpired, rebuildFences } from "../lib/tasks-repo";
+
+/** Changes logged since the last resample before positions are worth resampling. */
+const RESAMPLE_AFTER = 5_000;
+
+/** A scheduled event carries EventBridge's fields; only `force` and `reindex` mean anything here. */
+const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.boolean().optional() });
+
+/**
+ * Scheduled housekeeping (every minute): purges expired tasks and resamples position fences when
+ * enough writes have accumulated, and builds the cache's position index when it is missing (the one
+ * place that build runs besides a background kick; never inside a user request). Input
+ * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
+ * not an object of that shape throws, so the Invoke API reports a function error, not a result.
+ */
+export const handler = async (event: unknown = {}) => {
+  const { force, reindex } = MaintainInput.parse(event ?? {});
+  const purged = await purgeExpired();
+  const pending = await pendingRankChanges();
+  const resampled = force === true || pending >= RESAMPLE_AFTER ? await rebuildFences() : null;
+  const index = await rebuildTaskIndex({ force: reindex === true });
+  return { purged, pending, resampled, index };
+};

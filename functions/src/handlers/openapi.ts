@@ -1,0 +1,8 @@
+import { httpHandler, json } from "../lib/http";
+import { buildOpenApiDocument } from "../lib/openapi";
+
+// Built once per cold start; the schemas cannot change while the function lives.
+const document = JSON.stringify(buildOpenApiDocument());
+
+/** GET /openapi.json: the API contract generated from the validating zod schemas. */
+export const handler = httpHandler(async () => json(200, document));

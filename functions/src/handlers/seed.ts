@@ -1,0 +1,51 @@
+import { publishSeeded } from "../lib/live";
+import { SeedInput } from "../lib/seed-input";
+import {
+  abortLoad,
+  assertBulkLoadable,
+  beginLoad,
+  loadChunk,
+  runLoad,
+  runStep,
+  withMemory,
+} from "../lib/seed-repo";
+import { invalidateCaches } from "../lib/task-service";
+
+/** Thrown for input the seed function cannot accept; the message names every offending field. */
+export class SeedInputError extends Error {}
+
+/**
+ * Invoked only through the Lambda Invoke API (no HTTP route). `{ count, truncate?, seed? }` seeds
+ * in one invocation; `npm run seed` drives large loads as begin / load / step / abort invocations.
+ * Every result reports the invocation's peak rss.
+ */
+export const handler = async (event: unknown) => {
+  const parsed = SeedInput.safeParse(event ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`);
+    throw new SeedInputError(`Invalid seed input: ${issues.join("; ")}`);
+  }
+  const input = parsed.data;
+  await assertBulkLoadable();
+  const { value, memory } = await withMemory(async () => {
+    switch (input.action) {
+      case "run":
+        return runLoad(input);
+      case "begin":
+        return beginLoad(input);
+      case "load":
+        return loadChunk(input.loadId, input.chunk);
+      case "step":
+        return runStep(input.loadId, input.step);
+      case "abort":
+        return abortLoad(input.loadId);
+    }
+  });
+  // The load bypassed the write path: once it is visible, every cached entry, page and the position
+  // index go at once (the index is rebuilt in the background; reads use PostgreSQL meanwhile).
+  if (input.action === "run" || ("finished" in value && value.finished)) {
+    await invalidateCaches();
+    await publishSeeded({ rows: "rows" in value ? value.rows : undefined });
+  }
+  return { ...value, memory };
+};

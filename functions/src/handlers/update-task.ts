@@ -1,0 +1,20 @@
+import { BadRequestError } from "../lib/errors";
+import { expectedVersionFrom, httpHandler, json, parseInput } from "../lib/http";
+import { etagOf } from "../lib/render";
+import { TaskPath, UpdateTaskInput } from "../lib/schemas";
+import { updateTask } from "../lib/task-service";
+
+/** PATCH /tasks/{id}: partial update; If-Match or body.version makes a stale write a 412. */
+export const handler = httpHandler(
+  async (event) => {
+    const { id } = parseInput(TaskPath, event.pathParameters ?? {});
+    const { version, ...patch } = parseInput(UpdateTaskInput, event.body, 422);
+    const headerVersion = expectedVersionFrom(event);
+    if (headerVersion !== undefined && version !== undefined && headerVersion !== version) {
+      throw new BadRequestError("If-Match and body.version disagree");
+    }
+    const task = await updateTask(id, patch, headerVersion ?? version);
+    return json(200, task.json, { ETag: etagOf(task.version) });
+  },
+  { jsonBody: true },
+);

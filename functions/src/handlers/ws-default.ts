@@ -1,0 +1,31 @@
+import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import * as z from "zod";
+import { syncReply } from "../lib/live";
+import { touchConnection } from "../lib/live-store";
+
+/** What a client may send: `hello`/`resync` with the last seq it applied, or `ping` to stay registered. */
+const ClientMessage = z.discriminatedUnion("action", [
+  z.object({ action: z.enum(["hello", "resync"]), since: z.number().int().min(0).optional() }),
+  z.object({ action: z.literal("ping") }),
+]);
+
+/**
+ * WebSocket $default. The reply is the route response (serverless.yml sets
+ * routeResponseSelectionExpression: $default): `sync` with the events after `since` from the
+ * stream, whether that is all of them, and the counters; or `pong`.
+ */
+export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {
+  let message: z.infer<typeof ClientMessage>;
+  try {
+    message = ClientMessage.parse(JSON.parse(event.body ?? ""));
+  } catch {
+    return { statusCode: 400, body: JSON.stringify({ type: "error", code: "bad_message" }) };
+  }
+  try {
+    await touchConnection(event.requestContext.connectionId);
+    if (message.action === "ping") return { statusCode: 200, body: '{"type":"pong"}' };
+    return { statusCode: 200, body: await syncReply(message.since) };
+  } catch {
+    return { statusCode: 503, body: JSON.stringify({ type: "error", code: "unavailable" }) };
+  }
+};

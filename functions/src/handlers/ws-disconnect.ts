@@ -1,0 +1,8 @@
+import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { removeConnections } from "../lib/live-store";
+
+/** WebSocket $disconnect: forgets the connection (a missed one expires, or answers 410 to the next post). */
+export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {
+  await removeConnections([event.requestContext.connectionId]).catch(() => {});
+  return { statusCode: 200 };
+};

@@ -1,0 +1,60 @@
+// The only reader of process.env: parsed once at cold start so a bad setting fails loudly before the
+// first request rather than as a confusing error inside one.
+import * as z from "zod";
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .pipe(z.url().optional());
+
+const ConfigSchema = z.object({
+  DATABASE_URL: optionalUrl.default("postgres://postgres@127.0.0.1:5432/postgres"),
+  REDIS_URL: optionalUrl.optional(),
+  /** Small on purpose: serverless-offline's worker mode gives every concurrent invocation its own pool. */
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(1_000),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(64 * 1_024),
+  /** Connecting and each command give up this quickly; the request then reads PostgreSQL. */
+  REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(20).default(250),
+  /** Upper bound of a task entry's life (minus up to 10% jitter); never past its expires_at. */
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(3_600),
+  /** Life of a cached page; writes invalidate pages at once (generation), so this only bounds memory. */
+  CACHE_QUERY_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(600),
+  /** Rebuild a missing position index in the background of the process that noticed (see CACHE.md). */
+  CACHE_BACKGROUND_REBUILD: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
+  // Live updates (issue 7, see functions/src/lib/live.ts).
+  /** postToConnection endpoint; unset on AWS, where each connection's request context gives it. */
+  WS_MANAGEMENT_ENDPOINT: optionalUrl.optional(),
+  /** Lambda Invoke API endpoint for the async fan-out; unset on AWS (the regional endpoint). */
+  LAMBDA_ENDPOINT: optionalUrl.optional(),
+  BROADCAST_FUNCTION_NAME: z.string().default("million-tasks-dev-broadcast"),
+  /** invoke: writes hand the fan-out to the broadcast function; inline: they wait for it; off: none. */
+  LIVE_FANOUT: z.enum(["invoke", "inline", "off"]).default("invoke"),
+  LIVE_FANOUT_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  /** API Gateway closes a WebSocket after 2 h; a registration never outlives that. */
+  LIVE_CONNECTION_TTL_SECONDS: z.coerce.number().int().min(10).max(7_200).default(7_200),
+  /** Set by the Lambda runtime; used to sign the one Invoke API call of the live feed. */
+  AWS_REGION: z.string().default("us-east-1"),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  CORS_ORIGIN: z.string().default("*"),
+  LOG_REQUESTS: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export const config: Config = ConfigSchema.parse(process.env);

@@ -1,0 +1,67 @@
+// Opaque keyset cursors. A cursor names the row it continues from and a fingerprint of the query
+// it belongs to, so a cursor replayed against another sort or filter set is refused, not misread.
+import { createHash } from "node:crypto";
+import * as z from "zod";
+import { BadRequestError } from "./errors";
+import type { ListFilters, SortSpec } from "./schemas";
+
+const CursorPayload = z.strictObject({
+  /** query fingerprint */
+  q: z.string().length(12),
+  /** the ordering key of the boundary row, as PostgreSQL prints it */
+  k: z.string().max(1_000),
+  /** the boundary row's id */
+  i: z.string().regex(/^[1-9]\d{0,18}$/),
+  /** "n": rows after the boundary, "p": rows before it */
+  d: z.enum(["n", "p"]),
+});
+export type Cursor = z.infer<typeof CursorPayload>;
+
+export function queryFingerprint(sort: SortSpec, filters: ListFilters): string {
+  const normalized = JSON.stringify([
+    sort.key,
+    sort.direction,
+    filters.status ? [...filters.status].sort() : null,
+    filters.priority ? [...filters.priority].sort() : null,
+    filters.assignee ?? null,
+    filters.tag ?? null,
+    filters.dueAfter ?? null,
+    filters.dueBefore ?? null,
+    filters.q ?? null,
+  ]);
+  return createHash("sha256").update(normalized).digest("base64url").slice(0, 12);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+export function decodeCursor(raw: string, fingerprint: string): Cursor {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error("not base64url");
+    parsed = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+  } catch {
+    throw new BadRequestError(
+      "cursor is malformed",
+      [{ path: "cursor", message: "not a cursor" }],
+      "invalid_cursor",
+    );
+  }
+  const result = CursorPayload.safeParse(parsed);
+  if (!result.success) {
+    throw new BadRequestError(
+      "cursor is malformed",
+      [{ path: "cursor", message: "not a cursor" }],
+      "invalid_cursor",
+    );
+  }
+  if (result.data.q !== fingerprint) {
+    throw new BadRequestError(
+      "cursor belongs to a different sort or filter",
+      [{ path: "cursor", message: "does not match this query" }],
+      "invalid_cursor",
+    );
+  }
+  return result.data;
+}

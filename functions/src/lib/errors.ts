@@ -1,0 +1,73 @@
+// Typed errors carry their HTTP meaning; http.ts maps them to the one JSON error shape. Anything
+// that is not an HttpError is a bug and leaves as an opaque 500 without its message.
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(message: string, details?: ErrorDetail[], code = "bad_request") {
+    super(400, code, message, details);
+  }
+}
+
+export class ValidationError extends HttpError {
+  constructor(statusCode: 400 | 422, details: ErrorDetail[]) {
+    super(statusCode, "validation_failed", "The request is not valid", details);
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message = "Not found") {
+    super(404, "not_found", message);
+  }
+}
+
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, "conflict", message);
+  }
+}
+
+export class PreconditionFailedError extends HttpError {
+  constructor(message: string, currentVersion?: number) {
+    super(
+      412,
+      "precondition_failed",
+      message,
+      undefined,
+      currentVersion === undefined ? {} : { ETag: `"${currentVersion}"` },
+    );
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  constructor(limit: number) {
+    super(413, "payload_too_large", `The body exceeds ${limit} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor() {
+    super(415, "unsupported_media_type", "Send the body as application/json");
+  }
+}
+
+export class ServiceUnavailableError extends HttpError {
+  constructor(message = "The database is unavailable; retry shortly") {
+    super(503, "service_unavailable", message, undefined, { "Retry-After": "1" });
+  }
+}

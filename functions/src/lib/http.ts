@@ -1,0 +1,185 @@
+// The one wrapper every HTTP function goes through: header normalisation, body limits and JSON
+// parsing, CORS, one log line per request, and the mapping of every error to the one JSON shape.
+import middy from "@middy/core";
+import httpCors from "@middy/http-cors";
+import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import httpJsonBodyParser from "@middy/http-json-body-parser";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { z } from "zod";
+import { config } from "./config";
+import { toHttpError } from "./db";
+import {
+  BadRequestError,
+  HttpError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "./errors";
+import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
+
+export type ApiEvent = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
+export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
+export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+export interface HandlerOptions {
+  /** Parse a JSON body (POST, PATCH); bodies sent to other routes are ignored. */
+  jsonBody?: boolean;
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json" } as const;
+
+/** A JSON response; a string body is passed through untouched (already JSON text). */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return {
+    statusCode,
+    headers: { ...JSON_HEADERS, ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+export function noContent(headers: Record<string, string> = {}): ApiResult {
+  return { statusCode: 204, headers, body: "" };
+}
+
+/** Validates part of a request with a zod schema; failures name each offending field. */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  statusCode: 400 | 422 = 400,
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    statusCode,
+    result.error.issues.map((issue) => ({
+      path:
+        issue.path.map(String).join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(",") : ""),
+      message: issue.message,
+    })),
+  );
+}
+
+interface MiddyHttpError {
+  statusCode: number;
+  expose?: boolean;
+}
+
+function isMiddyHttpError(error: unknown): error is MiddyHttpError {
+  return (
+    typeof error === "object" && error !== null && typeof (error as MiddyHttpError).statusCode === "number"
+  );
+}
+
+function errorResponse(error: unknown): ApiResult {
+  let mapped = toHttpError(error);
+  if (!(mapped instanceof HttpError) && isMiddyHttpError(mapped) && mapped.statusCode < 500) {
+    // middy's parsers speak plain HTTP errors; give them our codes.
+    if (mapped.statusCode === 415) mapped = new UnsupportedMediaTypeError();
+    else if (mapped.statusCode === 422) {
+      mapped = new BadRequestError("The body is not valid JSON", undefined, "invalid_json");
+    } else mapped = new BadRequestError("The request is not valid");
+  }
+  if (mapped instanceof HttpError) {
+    const body = {
+      error: {
+        code: mapped.code,
+        message: mapped.message,
+        ...(mapped.details ? { details: mapped.details } : {}),
+      },
+    };
+    return json(mapped.statusCode, body, mapped.headers);
+  }
+  console.error(
+    JSON.stringify({ level: "error", msg: "unhandled", error: String((error as Error)?.stack ?? error) }),
+  );
+  return json(500, { error: { code: "internal", message: "Internal error" } });
+}
+
+const bodyLimit: middy.MiddlewareObj<ApiEvent, ApiResult> = {
+  before: (request) => {
+    const { body, isBase64Encoded } = request.event;
+    if (typeof body !== "string") return;
+    const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+    if (bytes > config.MAX_BODY_BYTES) throw new PayloadTooLargeError(config.MAX_BODY_BYTES);
+  },
+};
+
+const errorMapper: middy.MiddlewareObj<ApiEvent, ApiResult> = {
+  onError: (request) => {
+    request.response = errorResponse(request.error);
+  },
+};
+
+function requestLog(): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  // Keyed by request: in-process mode runs concurrent invocations through the same middleware.
+  const startedAt = new WeakMap<object, number>();
+  const write = (request: middy.Request<ApiEvent, ApiResult>) => {
+    if (!config.LOG_REQUESTS) return;
+    const { requestContext } = request.event;
+    process.stdout.write(
+      `${JSON.stringify({
+        level: "info",
+        requestId: requestContext?.requestId,
+        method: requestContext?.http?.method,
+        path: request.event.rawPath,
+        status: request.response?.statusCode,
+        ms: Math.round((performance.now() - (startedAt.get(request) ?? performance.now())) * 10) / 10,
+        cache: request.response?.headers?.["X-Cache"],
+      })}\n`,
+    );
+  };
+  return {
+    before: (request) => {
+      startedAt.set(request, performance.now());
+    },
+    after: write,
+    onError: write,
+  };
+}
+
+/** Server-Timing (db, cache) and X-Cache on every response, from what db.ts and cache.ts recorded. */
+function requestMetrics(): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  const addHeaders = (request: middy.Request<ApiEvent, ApiResult>) => {
+    const metrics = metricsByEvent.get(request.event);
+    if (!metrics || !request.response) return;
+    request.response.headers = { ...request.response.headers, ...metricsHeaders(metrics) };
+  };
+  return {
+    before: (request) => {
+      metricsByEvent.set(request.event, newMetrics());
+    },
+    after: addHeaders,
+    onError: addHeaders,
+  };
+}
+
+const metricsByEvent = new WeakMap<object, RequestMetrics>();
+
+export function httpHandler(handler: ApiHandler, options: HandlerOptions = {}) {
+  const wrapped = middy<ApiEvent, ApiResult>()
+    .use(requestLog())
+    .use(requestMetrics())
+    .use(httpCors({ origin: config.CORS_ORIGIN }))
+    .use(errorMapper)
+    .use(httpHeaderNormalizer());
+  if (options.jsonBody) {
+    wrapped.use(bodyLimit).use(httpJsonBodyParser());
+  }
+  return wrapped.handler((event, context) => {
+    const metrics = metricsByEvent.get(event) ?? newMetrics();
+    return withMetrics(metrics, () => handler(event, context));
+  });
+}
+
+/** Reads an optional version precondition from If-Match ("3", W/"3" or 3). */
+export function expectedVersionFrom(event: ApiEvent): number | undefined {
+  const header = event.headers?.["if-match"];
+  if (header === undefined || header === "*") return undefined;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!match?.[1]) {
+    throw new BadRequestError('If-Match must be a version ETag such as "3"', [
+      { path: "If-Match", message: "not a version" },
+    ]);
+  }
+  return Number(match[1]);
+}

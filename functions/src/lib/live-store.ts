@@ -1,0 +1,343 @@
+// Redis state of the live feed: connections, the event log, counters and the fan-out lock.
+//
+// Deviation from STYLE.md ("only cache.ts talks to Redis"): cache.ts exports no client, and its
+// circuit breaker exists to send reads to PostgreSQL, which the live feed has no equivalent of.
+// This module owns its own connection and only keys under `mt:live:`, which cache.ts never touches
+// (its epoch invalidation leaves them alone, so a seed does not drop connected clients).
+//
+//   mt:live:seq              last event number (INCR inside the publish script)
+//   mt:live:events           stream of events, id "<seq>-1", capped at ~10,000 (replay on reconnect)
+//   mt:live:t:<gen>:<id>     "<version> <status>" of the last event published for a task, or "D"
+//   mt:live:gen              the table's generation: a replacing seed restarts ids, and a new task
+//                            must not inherit the marks of the old task that had its id
+//   mt:live:conns            sorted set of connection ids by expiry (ms)
+//   mt:live:endpoints        hash connection id -> postToConnection endpoint
+//   mt:live:counters         hash of counters incremented by every write (HINCRBY, atomic)
+//   mt:live:counters:pg      hash of the highest values read from PostgreSQL's task_activity
+//   mt:live:drain:lock|cursor  the one running fan-out and the last event it delivered
+import { randomBytes } from "node:crypto";
+import Redis from "ioredis";
+import { config } from "./config";
+
+const K = {
+  seq: "mt:live:seq",
+  events: "mt:live:events",
+  task: (generation: string, id: string) => `mt:live:t:${generation}:${id}`,
+  generation: "mt:live:gen",
+  conns: "mt:live:conns",
+  endpoints: "mt:live:endpoints",
+  counters: "mt:live:counters",
+  pgCounters: "mt:live:counters:pg",
+  lock: "mt:live:drain:lock",
+  cursor: "mt:live:drain:cursor",
+};
+
+const STREAM_MAX = 10_000;
+/** Long enough that a late event for a deleted task is still recognised as stale. */
+const TASK_MARK_TTL_MS = 24 * 3_600_000;
+
+const SCRIPTS = {
+  // KEYS seq events task counters conns lock cursor
+  // ARGV type version status eventJson nowMs streamMax markTtlMs
+  // -> {seq (0 when superseded by a later event for the task), live connections}
+  livePublish: {
+    numberOfKeys: 7,
+    lua: `
+local kind, version, status = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local publish = true
+if kind ~= 'tasks.seeded' then
+  local cur = redis.call('GET', KEYS[3])
+  local curVersion, curStatus
+  if cur and cur ~= 'D' then
+    curVersion = tonumber(string.match(cur, '^(%d+)'))
+    curStatus = string.match(cur, ' (.+)$')
+  end
+  if kind == 'task.created' then
+    redis.call('HINCRBY', KEYS[4], 'created', 1)
+    redis.call('HINCRBY', KEYS[4], 'created:' .. status, 1)
+    if cur then publish = false else redis.call('SET', KEYS[3], version .. ' ' .. status, 'PX', ARGV[7]) end
+  elseif kind == 'task.updated' then
+    redis.call('HINCRBY', KEYS[4], 'updated', 1)
+    redis.call('HINCRBY', KEYS[4], 'updated:' .. status, 1)
+    if cur == 'D' or (curVersion and curVersion >= version) then publish = false
+    else redis.call('SET', KEYS[3], version .. ' ' .. status, 'PX', ARGV[7]) end
+  else
+    redis.call('HINCRBY', KEYS[4], 'deleted', 1)
+    -- The status a deleted task had is known when its last event came through here; otherwise
+    -- PostgreSQL's count (reconciled by the fan-out) supplies it.
+    if curStatus then redis.call('HINCRBY', KEYS[4], 'deleted:' .. curStatus, 1) end
+    if cur == 'D' then publish = false else redis.call('SET', KEYS[3], 'D', 'PX', ARGV[7]) end
+  end
+end
+local live = redis.call('ZCOUNT', KEYS[5], ARGV[5], '+inf')
+if not publish then return {0, live} end
+local seq = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], seq .. '-1', 'e', ARGV[4])
+-- Nobody to deliver to and no fan-out running: the next fan-out starts after this event, so a
+-- client connecting later is not sent history it asks for itself (hello) if it wants it.
+if live == 0 and redis.call('EXISTS', KEYS[6]) == 0 then redis.call('SET', KEYS[7], seq) end
+return {seq, live}`,
+  },
+  // KEYS pgCounters. ARGV field value pairs: each field becomes max(current, value)
+  liveMaxMerge: {
+    numberOfKeys: 1,
+    lua: `
+for i = 1, #ARGV, 2 do
+  local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  if tonumber(ARGV[i + 1]) > cur then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1`,
+  },
+  // KEYS lock cursor. ARGV token seq lockMs: advance the cursor only while holding the lock
+  liveAdvance: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`,
+  },
+  // KEYS lock. ARGV token
+  liveRelease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+} as const;
+
+interface LiveCommands {
+  livePublish(...args: (string | number)[]): Promise<[number, number]>;
+  liveMaxMerge(key: string, ...args: (string | number)[]): Promise<number>;
+  liveAdvance(lock: string, cursor: string, token: string, seq: number, lockMs: number): Promise<number>;
+  liveRelease(lock: string, token: string): Promise<number>;
+}
+type Client = Redis & LiveCommands;
+
+let client: Client | undefined;
+
+/** The live feed needs Redis: without REDIS_URL there is no feed (writes still succeed). */
+export function liveEnabled(): boolean {
+  return config.REDIS_URL !== undefined;
+}
+
+function redis(): Client {
+  if (!config.REDIS_URL) throw new Error("live updates need REDIS_URL");
+  if (!client) {
+    const created = new Redis(config.REDIS_URL, {
+      connectTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+      // A write never waits for Redis: a publish that cannot run now is dropped (counters are
+      // reconciled from PostgreSQL, clients resync on the gap in sequence numbers).
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+      keepAlive: 10_000,
+      connectionName: "million-tasks-live",
+    }) as Client;
+    for (const [name, script] of Object.entries(SCRIPTS)) created.defineCommand(name, script);
+    created.on("error", () => {});
+    client = created;
+  }
+  return client;
+}
+
+let waiting: Promise<void> | undefined;
+
+/** The client once connected; waits at most the connect timeout (one shared wait, not one per caller). */
+async function ready(): Promise<Client> {
+  const r = redis();
+  if (r.status === "ready") return r;
+  waiting ??= new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      r.off("ready", done);
+      waiting = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS);
+    r.on("ready", done);
+  });
+  await waiting;
+  const status = (): string => r.status;
+  if (status() !== "ready") throw new Error("redis not connected");
+  return r;
+}
+
+export const newToken = (): string => randomBytes(9).toString("base64url");
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+export async function registerConnection(id: string, endpoint: string): Promise<void> {
+  const r = await ready();
+  const expires = Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000;
+  await r.multi().zadd(K.conns, expires, id).hset(K.endpoints, id, endpoint).exec();
+}
+
+/** Any message from a client keeps its registration alive (API Gateway's idle limit is 10 min). */
+export async function touchConnection(id: string): Promise<void> {
+  const r = await ready();
+  await r.zadd(K.conns, "XX", Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000, id);
+}
+
+export async function removeConnections(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const r = await ready();
+  await r
+    .multi()
+    .zrem(K.conns, ...ids)
+    .hdel(K.endpoints, ...ids)
+    .exec();
+}
+
+export interface Connection {
+  id: string;
+  endpoint: string;
+}
+
+/** Live connections; expired registrations are removed on the way. */
+export async function listConnections(): Promise<Connection[]> {
+  const r = await ready();
+  const now = Date.now();
+  const expired = await r.zrangebyscore(K.conns, "-inf", now);
+  if (expired.length > 0) await removeConnections(expired);
+  const ids = await r.zrangebyscore(K.conns, now, "+inf");
+  if (ids.length === 0) return [];
+  const endpoints = await r.hmget(K.endpoints, ...ids);
+  return ids.flatMap((id, i) => {
+    const endpoint = endpoints[i];
+    return endpoint ? [{ id, endpoint }] : [];
+  });
+}
+
+export async function isConnected(id: string): Promise<boolean> {
+  const r = await ready();
+  const score = await r.zscore(K.conns, id);
+  return score !== null && Number(score) > Date.now();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+export type LiveEventType = "task.created" | "task.updated" | "task.deleted" | "tasks.seeded";
+
+export interface PublishInput {
+  type: LiveEventType;
+  id?: string;
+  version?: number;
+  status?: string;
+  /** The event as JSON text without its seq (added when it is sent). */
+  json: string;
+  /** A seed that replaced the table: its ids start again, so earlier task marks no longer apply. */
+  replaced?: boolean;
+}
+
+/** Appends an event and counts the write, atomically. seq 0: a later event for the task went first. */
+export async function appendEvent(input: PublishInput): Promise<{ seq: number; live: number }> {
+  const r = await ready();
+  const generation =
+    input.type === "tasks.seeded" && input.replaced
+      ? String(await r.incr(K.generation))
+      : ((await r.get(K.generation)) ?? "0");
+  const [seq, live] = await r.livePublish(
+    K.seq,
+    K.events,
+    K.task(generation, input.id ?? "-"),
+    K.counters,
+    K.conns,
+    K.lock,
+    K.cursor,
+    input.type,
+    input.version ?? 0,
+    input.status ?? "",
+    input.json,
+    Date.now(),
+    STREAM_MAX,
+    TASK_MARK_TTL_MS,
+  );
+  return { seq: Number(seq), live: Number(live) };
+}
+
+export interface StoredEvent {
+  seq: number;
+  json: string;
+}
+
+/** Events after `afterSeq`, oldest first, and whether the log still reaches back that far. */
+export async function readEvents(
+  afterSeq: number,
+  limit: number,
+): Promise<{ events: StoredEvent[]; head: number; complete: boolean }> {
+  const r = await ready();
+  const [entries, head, first] = await Promise.all([
+    r.xrange(K.events, `${afterSeq + 1}-0`, "+", "COUNT", limit),
+    r.get(K.seq),
+    r.xrange(K.events, "-", "+", "COUNT", 1),
+  ]);
+  const headSeq = Number(head ?? 0);
+  const firstSeq = first[0] ? Number(first[0][0].split("-")[0]) : headSeq + 1;
+  const events = entries.map(([id, fields]) => ({ seq: Number(id.split("-")[0]), json: fields[1] ?? "{}" }));
+  const reachesBack = afterSeq >= headSeq || firstSeq <= afterSeq + 1;
+  const last = events.at(-1)?.seq ?? afterSeq;
+  return { events, head: headSeq, complete: reachesBack && last >= headSeq };
+}
+
+export async function headSeq(): Promise<number> {
+  const r = await ready();
+  return Number((await r.get(K.seq)) ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counters
+
+/** Raw counter fields: "created", "created:todo", ... from Redis and from the PostgreSQL snapshot. */
+export async function readCounterFields(): Promise<{
+  redis: Record<string, number>;
+  pg: Record<string, number>;
+}> {
+  const r = await ready();
+  const [inc, pg] = await Promise.all([r.hgetall(K.counters), r.hgetall(K.pgCounters)]);
+  const numbers = (hash: Record<string, string>) =>
+    Object.fromEntries(Object.entries(hash).map(([field, n]) => [field, Number(n)]));
+  return { redis: numbers(inc), pg: numbers(pg) };
+}
+
+/** Raises the PostgreSQL snapshot field by field; never lowers one. */
+export async function mergePgCounters(fields: Record<string, number>): Promise<void> {
+  const args = Object.entries(fields).flatMap(([field, n]) => [field, n]);
+  if (args.length === 0) return;
+  const r = await ready();
+  await r.liveMaxMerge(K.pgCounters, ...args);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out lock and cursor
+
+export async function acquireDrain(token: string, lockMs: number): Promise<boolean> {
+  const r = await ready();
+  return (await r.set(K.lock, token, "PX", lockMs, "NX")) === "OK";
+}
+
+export async function drainCursor(): Promise<number | undefined> {
+  const r = await ready();
+  const cursor = await r.get(K.cursor);
+  return cursor === null ? undefined : Number(cursor);
+}
+
+export async function advanceDrain(token: string, seq: number, lockMs: number): Promise<boolean> {
+  const r = await ready();
+  return (await r.liveAdvance(K.lock, K.cursor, token, seq, lockMs)) === 1;
+}
+
+export async function releaseDrain(token: string): Promise<void> {
+  const r = await ready();
+  await r.liveRelease(K.lock, token);
+}
+
+/** Closes the connection (tests and scripts); the next use reconnects. */
+export async function closeLiveStore(): Promise<void> {
+  const current = client;
+  client = undefined;
+  if (current) await current.quit().catch(() => current.disconnect());
+}

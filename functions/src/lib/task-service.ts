@@ -1,0 +1,196 @@
+// What the handlers call: the repository read through the cache and written through it. The
+// order is always PostgreSQL first, then Redis, then the response, so a client that got an answer
+// finds its write in every cached view; when Redis cannot answer, PostgreSQL does.
+import * as cache from "./cache";
+import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
+import { BadRequestError, NotFoundError } from "./errors";
+import { publishTaskDeleted, publishTaskWrite } from "./live";
+import { renderPage } from "./render";
+import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from "./schemas";
+import { hasFilters, SORT_COLUMNS } from "./task-query";
+import * as repo from "./tasks-repo";
+
+cache.setIndexReader(repo.indexRows);
+
+const taskFlights = new Map<string, Promise<repo.VersionedTask>>();
+
+/** Concurrent misses for one id in this process share one query. */
+function loadTaskOnce(id: string): Promise<repo.VersionedTask> {
+  const running = taskFlights.get(id);
+  if (running) return running;
+  const promise = repo.getTask(id).finally(() => taskFlights.delete(id));
+  taskFlights.set(id, promise);
+  return promise;
+}
+
+export async function readTask(id: string): Promise<repo.VersionedTask> {
+  const cached = await cache.getTasks([id]);
+  const entry = cached?.[0];
+  if (entry === "deleted") {
+    cache.noteRead("hit");
+    throw new NotFoundError(`Task ${id} not found`);
+  }
+  if (entry) {
+    cache.noteRead("hit");
+    return { id, json: entry.json, version: entry.version };
+  }
+  cache.noteRead(cached ? "miss" : "bypass");
+  if (!cached) return repo.getTask(id);
+  const task = await loadTaskOnce(id);
+  await cache.fillTasks([task]);
+  return task;
+}
+
+/** A page of tasks by id: one MGET, one SQL query for the misses, one pipeline to refill them. */
+async function tasksByIds(ids: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (ids.length === 0) {
+    cache.noteRead("hit");
+    return found;
+  }
+  const cached = await cache.getTasks(ids);
+  const misses: string[] = [];
+  ids.forEach((id, i) => {
+    const entry = cached?.[i];
+    if (entry === "deleted") return;
+    if (entry) found.set(id, entry.json);
+    else misses.push(id);
+  });
+  cache.noteRead(
+    !cached ? "bypass" : misses.length === 0 ? "hit" : misses.length === ids.length ? "miss" : "partial",
+  );
+  if (misses.length > 0) {
+    const rows = await repo.getTasks(misses);
+    for (const row of rows) found.set(row.id, row.json);
+    if (cached) await cache.fillTasks(rows);
+  }
+  return found;
+}
+
+const isIndexable = (request: ListTasksQuery): boolean => {
+  const { sort, status, priority, assignee, tag, dueAfter, dueBefore, q } = request;
+  return sort.key === "createdAt" && !hasFilters({ status, priority, assignee, tag, dueAfter, dueBefore, q });
+};
+
+/**
+ * The default ordering (and its reverse) from the position index: O(log n) to any position. Answers
+ * undefined whenever the index cannot, and the caller falls back to the query cache / PostgreSQL.
+ */
+async function listFromIndex(request: ListTasksQuery): Promise<repo.ListResult | undefined> {
+  const { sort, limit } = request;
+  const fingerprint = queryFingerprint(sort, {});
+  let anchor: cache.IndexAnchor = { mode: "pos", position: request.offset ?? 0 };
+  if (request.cursor !== undefined) {
+    const cursor = decodeCursor(request.cursor, fingerprint);
+    // The index anchors on the id, but a cursor whose key could not be PostgreSQL's is refused
+    // here exactly as the SQL path refuses it.
+    if (!SORT_COLUMNS.createdAt.isValidKey(cursor.k)) {
+      throw new BadRequestError(
+        "cursor is malformed",
+        [{ path: "cursor", message: "bad key" }],
+        "invalid_cursor",
+      );
+    }
+    anchor = { mode: cursor.d === "n" ? "after" : "before", id: cursor.i };
+  }
+  const slice = await cache.indexSlice(sort.direction, anchor, limit + 1);
+  if (!slice) return undefined;
+  const tasks = await tasksByIds(slice.ids);
+  const missing = slice.ids.filter((id) => !tasks.has(id));
+  if (missing.length > 0) {
+    await slice.repair(missing);
+    return undefined;
+  }
+  let ids = slice.ids;
+  const more = ids.length > limit;
+  let hasBefore: boolean;
+  let hasAfter: boolean;
+  if (anchor.mode === "before") {
+    ids = more ? ids.slice(1) : ids;
+    hasBefore = more;
+    hasAfter = true;
+  } else {
+    ids = ids.slice(0, limit);
+    hasBefore = anchor.mode === "after" || slice.start > 0;
+    hasAfter = more;
+  }
+  const items = ids.map((id) => ({ id, json: tasks.get(id) ?? "" }));
+  const cursorOf = (item: { id: string; json: string } | undefined, d: "n" | "p") => {
+    const createdAt = item && cache.taskFacts(item.json)?.createdAt;
+    return createdAt ? encodeCursor({ q: fingerprint, k: createdAt, i: item.id, d }) : null;
+  };
+  return {
+    items,
+    nextCursor: hasAfter ? cursorOf(items.at(-1), "n") : null,
+    prevCursor: hasBefore ? cursorOf(items[0], "p") : null,
+    total: { value: slice.total, exact: true },
+    offset: request.cursor === undefined ? (request.offset ?? null) : null,
+  };
+}
+
+/** GET /tasks as a response body. */
+export async function listTaskPage(request: ListTasksQuery): Promise<string> {
+  if (isIndexable(request)) {
+    const page = await listFromIndex(request);
+    if (page) return renderPage(page);
+  }
+  const { sort, ...rest } = request;
+  const key = cache.normalizedKey("list", { ...rest, sort: `${sort.direction}:${sort.key}` });
+  return cache.cachedQuery(key, async () => {
+    const [page, validUntilMs] = await Promise.all([repo.listTasks(request), repo.nextExpiry()]);
+    return { body: renderPage(page), validUntilMs };
+  });
+}
+
+/** GET /tasks/stats as a response body, cached under the generation like a list page. */
+export function statsBody(): Promise<string> {
+  return cache.cachedQuery(cache.normalizedKey("stats", {}), async () => {
+    const [stats, validUntilMs] = await Promise.all([repo.taskStats(), repo.nextExpiry()]);
+    return { body: JSON.stringify(stats), validUntilMs };
+  });
+}
+
+export async function createTask(
+  input: CreateTaskInput,
+  idempotencyKey?: string,
+): Promise<repo.CreateResult> {
+  const task = await repo.createTask(input, idempotencyKey);
+  // A replay returns the first response; the first request already wrote it through.
+  if (!task.replayed) await cache.writeThrough({ op: "put", id: task.id, json: task.json });
+  if (!task.replayed) await publishTaskWrite("task.created", task);
+  return task;
+}
+
+export async function updateTask(
+  id: string,
+  patch: UpdateTaskInput,
+  expectedVersion?: number,
+): Promise<repo.VersionedTask> {
+  const task = await repo.updateTask(id, patch, expectedVersion);
+  await cache.writeThrough({ op: "put", id: task.id, json: task.json });
+  await publishTaskWrite("task.updated", task);
+  return task;
+}
+
+export async function deleteTask(id: string, expectedVersion?: number): Promise<void> {
+  await repo.deleteTask(id, expectedVersion);
+  await cache.writeThrough({ op: "del", id });
+  await publishTaskDeleted(id);
+}
+
+/** Builds the position index if it is missing (or always, with force). Scheduled by `maintain`. */
+export function rebuildTaskIndex(options: cache.RebuildOptions = {}): Promise<cache.RebuildResult> {
+  return cache.rebuildIndex(repo.indexRows, options);
+}
+
+/**
+ * After a bulk load that bypassed the write path (seeding): drops every cached entry, page and the
+ * index at once. With `rebuild: true` the index is rebuilt before returning (for batch functions
+ * with a long timeout); otherwise in the background and by the next `maintain` run.
+ */
+export async function invalidateCaches(options: { rebuild?: boolean } = {}): Promise<void> {
+  const invalidated = await cache.invalidateAll(!options.rebuild);
+  if (invalidated && options.rebuild) await rebuildTaskIndex({ force: true });
+}
+
+export const cacheHealth = cache.cacheHealth;

@@ -1,0 +1,540 @@
+// The only module that runs SQL against the task tables. Rows leave as JSON text built by
+// PostgreSQL, so list pages never materialise per-row JS objects.
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { type Cursor, decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
+import { connectDedicated, getPool, type Queryable, query, toHttpError, transaction } from "./db";
+import { ConflictError, NotFoundError, PreconditionFailedError } from "./errors";
+import type {
+  CreateTaskInput,
+  ListFilters,
+  ListTasksQuery,
+  SortSpec,
+  TaskStats,
+  Total,
+  UpdateTaskInput,
+} from "./schemas";
+import { TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
+import {
+  type Comparison,
+  filterConditions,
+  hasFilters,
+  isCountable,
+  keysetCondition,
+  keyText,
+  LIVE,
+  orderBy,
+  priorityRank,
+  SORT_COLUMNS,
+  SORT_KEY_NAMES,
+  type SortKeyName,
+  SqlParams,
+  TASK_JSON,
+} from "./task-query";
+
+/** Rows between two fences; a position lookup reads at most about this many index entries. */
+export const FENCE_SPACING = 1_000;
+/** Totals above this are estimated by the planner instead of counted. */
+const EXACT_COUNT_LIMIT = 1_000;
+
+export interface TaskRow {
+  id: string;
+  json: string;
+}
+
+export interface ListResult {
+  items: TaskRow[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+  total: Total;
+  offset: number | null;
+}
+
+interface PageRow extends TaskRow {
+  k: string;
+}
+
+type Filters = ListFilters;
+
+function splitQuery(request: ListTasksQuery): { sort: SortSpec; filters: Filters } {
+  const { sort, status, priority, assignee, tag, dueAfter, dueBefore, q } = request;
+  return { sort, filters: { status, priority, assignee, tag, dueAfter, dueBefore, q } };
+}
+
+const flip = (direction: "asc" | "desc") => (direction === "asc" ? "desc" : "asc");
+
+async function fetchPage(
+  sort: SortSpec,
+  filters: Filters,
+  direction: "asc" | "desc",
+  boundary: { comparison: Comparison; key: string; id: string } | null,
+  limit: number,
+  offset = 0,
+): Promise<PageRow[]> {
+  const params = new SqlParams();
+  const conditions = filterConditions(filters, params);
+  if (boundary) conditions.push(keysetCondition(sort.key, boundary.comparison, boundary, params));
+  const sql = `select t.id::text as id, ${keyText(sort.key)} as k, ${TASK_JSON} as json
+    from tasks t where ${conditions.join(" and ")}
+    order by ${orderBy(sort.key, direction)} limit ${params.add(limit)}::int8 offset ${params.add(offset)}::int8`;
+  return (await query<PageRow>(sql, params.values)).rows;
+}
+
+export async function listTasks(request: ListTasksQuery): Promise<ListResult> {
+  const { sort, filters } = splitQuery(request);
+  const fingerprint = queryFingerprint(sort, filters);
+  const limit = request.limit;
+  const cursorOf = (row: PageRow, d: Cursor["d"]) => encodeCursor({ q: fingerprint, k: row.k, i: row.id, d });
+
+  // Counting search matches costs a full trigram bitmap (40 ms for a common word at 1M rows), so
+  // a search's total comes from the page itself when it is complete, else from the planner.
+  const totalPromise = filters.q === undefined ? countTasks(filters) : undefined;
+  // Awaited below; this only keeps a failure while the page query is also failing from going unhandled.
+  totalPromise?.catch(() => {});
+  let rows: PageRow[];
+  let hasBefore: boolean;
+  let hasAfter: boolean;
+  let offset: number | null = null;
+
+  if (request.cursor !== undefined) {
+    const cursor = decodeCursor(request.cursor, fingerprint);
+    const forward = cursor.d === "n";
+    const direction = forward ? sort.direction : flip(sort.direction);
+    const comparison: Comparison = direction === "asc" ? ">" : "<";
+    const fetched = await fetchPage(
+      sort,
+      filters,
+      direction,
+      { comparison, key: cursor.k, id: cursor.i },
+      limit + 1,
+    );
+    const more = fetched.length > limit;
+    rows = fetched.slice(0, limit);
+    if (!forward) rows.reverse();
+    hasBefore = forward ? true : more;
+    hasAfter = forward ? more : true;
+  } else if (request.offset !== undefined && request.offset > 0) {
+    offset = request.offset;
+    const fetched =
+      hasFilters(filters) || !totalPromise
+        ? await fetchPage(sort, filters, sort.direction, null, limit + 1, offset)
+        : await pageAtPosition(sort, offset, limit + 1, (await totalPromise).value);
+    rows = fetched.slice(0, limit);
+    hasBefore = true;
+    hasAfter = fetched.length > limit;
+  } else {
+    offset = request.offset === 0 ? 0 : null;
+    const fetched = await fetchPage(sort, filters, sort.direction, null, limit + 1);
+    rows = fetched.slice(0, limit);
+    hasBefore = false;
+    hasAfter = fetched.length > limit;
+  }
+
+  const first = rows[0];
+  const last = rows.at(-1);
+  return {
+    items: rows.map(({ id, json }) => ({ id, json })),
+    nextCursor: hasAfter && last ? cursorOf(last, "n") : null,
+    prevCursor: hasBefore && first ? cursorOf(first, "p") : null,
+    total: totalPromise
+      ? await totalPromise
+      : await searchTotal(
+          filters,
+          rows.length,
+          request.cursor === undefined ? (offset ?? 0) : null,
+          hasAfter,
+        ),
+    offset,
+  };
+}
+
+/**
+ * A search's total: exact when this page is known to hold every match after a known position,
+ * else the planner's estimate, never below the rows this request has already proven to exist.
+ */
+async function searchTotal(
+  filters: Filters,
+  rows: number,
+  position: number | null,
+  hasAfter: boolean,
+): Promise<Total> {
+  if (position !== null && !hasAfter && (rows > 0 || position === 0))
+    return { value: position + rows, exact: true };
+  const params = new SqlParams();
+  const where = filterConditions(filters, params).join(" and ");
+  const plan = await query<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+    `explain (format json) select 1 from tasks t where ${where}`,
+    params.values,
+  );
+  const estimate = Math.round(plan.rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0);
+  const proven = (position ?? 0) + rows + (hasAfter ? 1 : 0);
+  return { value: Math.max(estimate, proven), exact: false };
+}
+
+/**
+ * Rows from a position of an unfiltered ordering without an OFFSET scan: the nearest fence below
+ * the position gives its rank at build time, corrected by the changes logged since and by expired
+ * rows not yet purged; the remaining distance is at most about FENCE_SPACING + recent changes.
+ */
+async function pageAtPosition(
+  sort: SortSpec,
+  position: number,
+  limit: number,
+  total: number,
+): Promise<PageRow[]> {
+  if (position >= total) return [];
+  // Fences are built over the ascending order; a descending position counts from the other end.
+  const ascPosition = sort.direction === "asc" ? position : total - 1 - position;
+  const anchor = await rowAtAscendingPosition(sort.key, ascPosition);
+  if (!anchor) return [];
+  const comparison: Comparison = sort.direction === "asc" ? ">=" : "<=";
+  return fetchPage(sort, {}, sort.direction, { comparison, key: anchor.k, id: anchor.id }, limit);
+}
+
+async function rowAtAscendingPosition(
+  key: SortKeyName,
+  position: number,
+): Promise<{ k: string; id: string } | null> {
+  const column = SORT_COLUMNS[key];
+  const fence = await query<{ k: string; id: string; rank: string }>(
+    `select ${keyText(key, "f")} as k, f.task_id::text as id,
+       f.rank
+       + coalesce((select sum(l.delta) from task_rank_log l
+           where (${column.expr("l")}, l.task_id) < (${column.expr("f")}, f.task_id)), 0)
+       - (select count(*) from tasks x where x.expires_at <= now()
+           and (${column.expr("x")}, x.id) < (${column.expr("f")}, f.task_id)) as rank
+     from task_fences f where f.sort_key = $1 and f.rank <= $2
+     order by f.rank desc limit 1`,
+    [key, position],
+  );
+  const found = fence.rows[0];
+  const params = new SqlParams();
+  const live = [LIVE];
+  let distance = position;
+  let direction: "asc" | "desc" = "asc";
+  if (found) {
+    distance = position - Number(found.rank);
+    // Inserts logged before the fence can push it past the position: walk back from the fence.
+    direction = distance >= 0 ? "asc" : "desc";
+    live.push(keysetCondition(key, distance >= 0 ? ">=" : "<", { key: found.k, id: found.id }, params));
+    if (distance < 0) distance = -distance - 1;
+  }
+  const row = await query<{ k: string; id: string }>(
+    `select ${keyText(key)} as k, t.id::text as id from tasks t where ${live.join(" and ")}
+     order by ${orderBy(key, direction)} offset ${params.add(distance)}::int8 limit 1`,
+    params.values,
+  );
+  return row.rows[0] ?? null;
+}
+
+/** An honest total: exact from task_counts when the filters allow, counted when small, else estimated. */
+export async function countTasks(filters: Filters, client?: Queryable): Promise<Total> {
+  if (isCountable(filters)) {
+    const params = new SqlParams();
+    const countConditions = ["true"];
+    const expiredConditions = ["t.expires_at <= now()"];
+    if (filters.status) {
+      const p = params.add(filters.status);
+      countConditions.push(`c.status = any(${p}::text[])`);
+      expiredConditions.push(`t.status = any(${p}::text[])`);
+    }
+    if (filters.priority) {
+      const p = params.add(filters.priority.map(priorityRank));
+      countConditions.push(`c.priority = any(${p}::int2[])`);
+      expiredConditions.push(`t.priority = any(${p}::int2[])`);
+    }
+    const result = await query<{ n: string }>(
+      `select (select coalesce(sum(c.n), 0) from task_counts c where ${countConditions.join(" and ")})
+            - (select count(*) from tasks t where ${expiredConditions.join(" and ")}) as n`,
+      params.values,
+      client,
+    );
+    return { value: Number(result.rows[0]?.n ?? 0), exact: true };
+  }
+  const params = new SqlParams();
+  const where = filterConditions(filters, params).join(" and ");
+  const counted = await query<{ n: string }>(
+    `select count(*) as n from (select 1 from tasks t where ${where} limit ${EXACT_COUNT_LIMIT + 1}) s`,
+    params.values,
+    client,
+  );
+  const n = Number(counted.rows[0]?.n ?? 0);
+  if (n <= EXACT_COUNT_LIMIT) return { value: n, exact: true };
+  const plan = await query<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+    `explain (format json) select 1 from tasks t where ${where}`,
+    params.values,
+    client,
+  );
+  const estimate = plan.rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? n;
+  return { value: Math.max(EXACT_COUNT_LIMIT + 1, Math.round(estimate)), exact: false };
+}
+
+export interface VersionedTask extends TaskRow {
+  version: number;
+}
+
+export async function getTask(id: string): Promise<VersionedTask> {
+  const result = await query<VersionedTask>(
+    `select t.id::text as id, t.version, ${TASK_JSON} as json from tasks t where t.id = $1 and ${LIVE}`,
+    [id],
+  );
+  const row = result.rows[0];
+  if (!row) throw new NotFoundError(`Task ${id} not found`);
+  return row;
+}
+
+/** Several tasks by id in one round trip; missing or expired ids are simply absent. */
+export async function getTasks(ids: string[]): Promise<VersionedTask[]> {
+  if (ids.length === 0) return [];
+  const result = await query<VersionedTask>(
+    `select t.id::text as id, t.version, ${TASK_JSON} as json from tasks t where t.id = any($1::int8[]) and ${LIVE}`,
+    [ids],
+  );
+  return result.rows;
+}
+
+export interface CreateResult extends VersionedTask {
+  replayed: boolean;
+}
+
+async function insertTask(client: Queryable, input: CreateTaskInput): Promise<VersionedTask> {
+  const result = await query<VersionedTask>(
+    `insert into tasks as t (title, description, status, priority, assignee, tags, due_at, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)
+     returning t.id::text as id, t.version, ${TASK_JSON} as json`,
+    [
+      input.title,
+      input.description,
+      input.status,
+      priorityRank(input.priority),
+      input.assignee,
+      input.tags,
+      input.dueAt,
+      input.expiresAt,
+    ],
+    client,
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+/**
+ * Creates a task. With an idempotency key the key is claimed in the same transaction as the
+ * insert, so a retry (even one racing the first attempt) replays the first result.
+ */
+export async function createTask(input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
+  if (idempotencyKey === undefined) {
+    return { ...(await insertTask(getPool(), input)), replayed: false };
+  }
+  const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
+  return transaction(async (client) => {
+    const claimed = await query(
+      `insert into idempotency_keys (key, request_hash) values ($1, $2) on conflict (key) do nothing returning key`,
+      [idempotencyKey, requestHash],
+      client,
+    );
+    if (claimed.rowCount === 1) {
+      const task = await insertTask(client, input);
+      await query(
+        `update idempotency_keys set task_id = $2, response = $3 where key = $1`,
+        [idempotencyKey, task.id, task.json],
+        client,
+      );
+      return { ...task, replayed: false };
+    }
+    const previous = await query<{ request_hash: string; task_id: string; response: string }>(
+      `select request_hash, task_id::text as task_id, response from idempotency_keys where key = $1`,
+      [idempotencyKey],
+      client,
+    );
+    const row = previous.rows[0];
+    if (!row || row.request_hash !== requestHash) {
+      throw new ConflictError("This Idempotency-Key was already used with a different request");
+    }
+    const version = (JSON.parse(row.response) as { version: number }).version;
+    return { id: row.task_id, json: row.response, version, replayed: true };
+  });
+}
+
+const UPDATE_COLUMNS = {
+  title: "title",
+  description: "description",
+  status: "status",
+  priority: "priority",
+  assignee: "assignee",
+  tags: "tags",
+  dueAt: "due_at",
+  expiresAt: "expires_at",
+} as const;
+
+/** Partial update; with an expected version the write happens only if nobody wrote in between. */
+export async function updateTask(
+  id: string,
+  patch: UpdateTaskInput,
+  expectedVersion?: number,
+): Promise<VersionedTask> {
+  const params = new SqlParams();
+  const idParam = params.add(id);
+  const sets: string[] = [];
+  for (const [field, column] of Object.entries(UPDATE_COLUMNS) as [keyof typeof UPDATE_COLUMNS, string][]) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    const stored = field === "priority" ? priorityRank(value as CreateTaskInput["priority"]) : value;
+    sets.push(`${column} = ${params.add(stored)}`);
+  }
+  const versionCondition =
+    expectedVersion === undefined ? "" : ` and t.version = ${params.add(expectedVersion)}`;
+  const result = await query<VersionedTask>(
+    `update tasks as t set ${sets.join(", ")}, version = t.version + 1, updated_at = clock_timestamp()
+     where t.id = ${idParam} and ${LIVE}${versionCondition}
+     returning t.id::text as id, t.version, ${TASK_JSON} as json`,
+    params.values,
+  );
+  const row = result.rows[0];
+  if (row) return row;
+  const current = await getTask(id);
+  throw new PreconditionFailedError(
+    `Task ${id} is at version ${current.version}, not ${expectedVersion}; reload it and retry`,
+    current.version,
+  );
+}
+
+export async function deleteTask(id: string, expectedVersion?: number): Promise<void> {
+  const params = [id, ...(expectedVersion === undefined ? [] : [expectedVersion])];
+  const result = await query(
+    `delete from tasks t where t.id = $1 and ${LIVE}${expectedVersion === undefined ? "" : " and t.version = $2"}`,
+    params,
+  );
+  if (result.rowCount === 1) return;
+  const current = await getTask(id);
+  throw new PreconditionFailedError(
+    `Task ${id} is at version ${current.version}, not ${expectedVersion}`,
+    current.version,
+  );
+}
+
+export async function taskStats(): Promise<TaskStats> {
+  const result = await query<{ status: string; priority: number; n: string }>(
+    `select status, priority, sum(n)::int8 as n from (
+       select status, priority, n from task_counts
+       union all
+       select t.status, t.priority, -count(*) from tasks t where t.expires_at <= now() group by 1, 2
+     ) s group by 1, 2`,
+  );
+  const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as TaskStats["byStatus"];
+  const byPriority = Object.fromEntries(
+    TASK_PRIORITIES.map((priority) => [priority, 0]),
+  ) as TaskStats["byPriority"];
+  let total = 0;
+  for (const row of result.rows) {
+    const n = Number(row.n);
+    const status = row.status as keyof TaskStats["byStatus"];
+    const priority = TASK_PRIORITIES[row.priority];
+    if (status in byStatus) byStatus[status] += n;
+    if (priority) byPriority[priority] += n;
+    total += n;
+  }
+  return { total, byStatus, byPriority };
+}
+
+/** Deletes expired tasks in batches so lists, totals and positions stop carrying them. */
+export async function purgeExpired(batch = 10_000): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const result = await query(
+      `delete from tasks where id in (select id from tasks where expires_at <= now() limit $1)`,
+      [batch],
+    );
+    purged += result.rowCount ?? 0;
+    if ((result.rowCount ?? 0) < batch) return purged;
+  }
+}
+
+export async function pendingRankChanges(): Promise<number> {
+  const result = await query<{ n: string }>("select count(*) as n from task_rank_log");
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Ranks of every FENCE_SPACING-th row of one ordering; the window runs over an index-only scan. */
+export function fenceSelect(key: SortKeyName, table: string): string {
+  return `select s.rn - 1 as rank, t.id, t.created_at, t.updated_at, t.due_at, t.priority, t.title, t.status
+    from (select t.id, row_number() over (order by ${orderBy(key, "asc")}) as rn from ${table} t) s
+    join ${table} t on t.id = s.id
+    where (s.rn - 1) % ${FENCE_SPACING} = 0`;
+}
+
+/**
+ * Resamples every ordering's fences from one snapshot and drops exactly the log entries that
+ * snapshot already contains (REPEATABLE READ deletes only rows it can see), so writes committed
+ * meanwhile stay in the log and keep positions exact. Runs on a dedicated connection (or the
+ * caller's): at millions of rows it outlasts the pool's request-sized statement timeout.
+ */
+export async function rebuildFences(client?: pg.Client): Promise<{ rows: number; ms: number }> {
+  const started = performance.now();
+  const connection = client ?? (await connectDedicated("fence-resample"));
+  try {
+    await connection.query("set work_mem = '256MB'");
+    await connection.query("begin isolation level repeatable read");
+    try {
+      await connection.query("delete from task_rank_log");
+      await connection.query("delete from task_fences");
+      let rows = 0;
+      for (const key of SORT_KEY_NAMES) {
+        const result = await connection.query(
+          `insert into task_fences (sort_key, rank, task_id, created_at, updated_at, due_at, priority, title, status)
+           select $1, f.* from (${fenceSelect(key, "tasks")}) f`,
+          [key],
+        );
+        rows = Math.max(rows, (result.rowCount ?? 0) * FENCE_SPACING);
+        await connection.query(
+          `insert into task_fence_builds (sort_key, built_at, row_count) values ($1, now(), $2)
+           on conflict (sort_key) do update set built_at = excluded.built_at, row_count = excluded.row_count`,
+          [key, result.rowCount ?? 0],
+        );
+      }
+      await connection.query("commit");
+      return { rows, ms: Math.round(performance.now() - started) };
+    } catch (error) {
+      await connection.query("rollback").catch(() => {});
+      throw toHttpError(error);
+    }
+  } finally {
+    if (!client) await connection.end().catch(() => {});
+  }
+}
+
+/**
+ * One batch of the cache's position index, in id order: the created_at ordering key in
+ * microseconds (exact in a double until the year 2255) and the expiry in milliseconds.
+ */
+export async function indexRows(
+  afterId: string,
+  limit: number,
+): Promise<{ id: string; createdMicros: string; expiresAtMs: string | null }[]> {
+  const result = await query<{ id: string; createdMicros: string; expiresAtMs: string | null }>(
+    `select t.id::text as id,
+            (extract(epoch from t.created_at) * 1000000)::int8::text as "createdMicros",
+            (extract(epoch from t.expires_at) * 1000)::text as "expiresAtMs"
+     from tasks t where t.id > $1::int8 and ${LIVE} order by t.id limit $2`,
+    [afterId, limit],
+  );
+  return result.rows;
+}
+
+/** The next instant a live task expires: cached pages and totals must not outlive it. */
+export async function nextExpiry(): Promise<number | null> {
+  const result = await query<{ at: string | null }>(
+    `select (extract(epoch from min(expires_at)) * 1000)::text as at from tasks where expires_at > now()`,
+  );
+  const at = result.rows[0]?.at;
+  return at === null || at === undefined ? null : Number(at);
+}
+
+/** Activity counters kept by migration 005's triggers: writes by kind and status, summed over shards. */
+export async function activityCounts(): Promise<{ kind: string; status: string; n: number }[]> {
+  const result = await query<{ kind: string; status: string; n: string }>(
+    "select kind, status, sum(n)::int8::text as n from task_activity group by 1, 2",
+  );
+  return result.rows.map((row) => ({ kind: row.kind, status: row.status, n: Number(row.n) }));
+}

@@ -1,0 +1,120 @@
+// Runs once before all tests: waits for PostgreSQL, creates and migrates the test database.
+// With CI=true a missing service fails the run instead of skipping anything.
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { MIGRATIONS_DIR, migrate } from "../../src/lib/migrations";
+import { SeedClient } from "../../src/lib/seed-client";
+import {
+  BROWSER_API_PORT,
+  BROWSER_DATABASE_URL,
+  BROWSER_LAMBDA_PORT,
+  BROWSER_REDIS_URL,
+  BROWSER_TASKS,
+  BROWSER_WS_PORT,
+  TEST_API_PORT,
+  TEST_DATABASE_URL,
+  TEST_LAMBDA_PORT,
+  TEST_REDIS_URL,
+  TEST_WS_PORT,
+} from "./services";
+import { startStack } from "./stack";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Base URL of the serverless-offline HTTP API the contract and browser tests call. */
+    apiUrl: string;
+    /** Endpoint of serverless-offline's Lambda Invoke API. */
+    lambdaUrl: string;
+    /** serverless-offline's WebSocket endpoint (live updates). */
+    wsUrl: string;
+    /** The browser tests' stack, over a table of BROWSER_TASKS tasks. */
+    browserApiUrl: string;
+    browserWsUrl: string;
+  }
+}
+
+async function waitForDatabase(url: string, timeoutMs: number): Promise<pg.Client> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      lastError = error;
+      await client.end().catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  throw new Error(`PostgreSQL at ${url} did not answer: ${String(lastError)}`);
+}
+
+async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = await waitForDatabase(admin.toString(), 30_000);
+  try {
+    const exists = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (exists.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function migrateDatabase(url: string): Promise<void> {
+  await ensureDatabase(url);
+  const client = await waitForDatabase(url, 10_000);
+  try {
+    await migrate(client, MIGRATIONS_DIR);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Seeds the browser stack's table through the Lambda Invoke API, as `npm run seed` does, once. */
+async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<void> {
+  const page = (await (await fetch(`${apiUrl}/tasks?limit=1`)).json()) as { total: { value: number } };
+  if (page.total.value >= BROWSER_TASKS) return;
+  const started = performance.now();
+  const client = new SeedClient({ endpoint: lambdaUrl, functionName: "million-tasks-dev-seed" });
+  await client.seed({ count: BROWSER_TASKS, truncate: true, seed: 1, progress: false });
+  console.log(
+    `seeded ${BROWSER_TASKS} tasks for the browser tests in ${Math.round(performance.now() - started)} ms`,
+  );
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await migrateDatabase(TEST_DATABASE_URL);
+  await migrateDatabase(BROWSER_DATABASE_URL);
+  const stack = await startStack({
+    apiPort: TEST_API_PORT,
+    lambdaPort: TEST_LAMBDA_PORT,
+    wsPort: TEST_WS_PORT,
+    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL },
+  });
+  let browserStack: Awaited<ReturnType<typeof startStack>> | undefined;
+  try {
+    browserStack = await startStack({
+      apiPort: BROWSER_API_PORT,
+      lambdaPort: BROWSER_LAMBDA_PORT,
+      wsPort: BROWSER_WS_PORT,
+      env: { DATABASE_URL: BROWSER_DATABASE_URL, REDIS_URL: BROWSER_REDIS_URL },
+    });
+    await ensureBrowserTasks(browserStack.apiUrl, browserStack.lambdaUrl);
+  } catch (error) {
+    await browserStack?.stop();
+    await stack.stop();
+    throw error;
+  }
+  project.provide("apiUrl", stack.apiUrl);
+  project.provide("lambdaUrl", stack.lambdaUrl);
+  project.provide("wsUrl", stack.wsUrl);
+  project.provide("browserApiUrl", browserStack.apiUrl);
+  project.provide("browserWsUrl", browserStack.wsUrl);
+  return async () => {
+    await Promise.all([stack.stop(), browserStack?.stop()]);
+  };
+}

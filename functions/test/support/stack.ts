@@ -1,0 +1,87 @@
+// Starts the functions under serverless-offline for contract, Lambda-invoke and browser tests,
+// exactly as `npm start` runs them, on the test ports, and stops the whole process group after.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
+
+export interface Stack {
+  apiUrl: string;
+  lambdaUrl: string;
+  wsUrl: string;
+  stop: () => Promise<void>;
+}
+
+export interface StackOptions {
+  apiPort: number;
+  lambdaPort: number;
+  /** serverless-offline's WebSocket port (live updates); default lambdaPort + 2, clear of a dev stack. */
+  wsPort?: number;
+  env: Record<string, string>;
+  /** serverless-offline's in-process mode instead of a worker thread per invocation. */
+  inProcess?: boolean;
+  timeoutMs?: number;
+}
+
+const ROOT = path.resolve(__dirname, "../../..");
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, log: () => string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`serverless-offline exited (${child.exitCode}):\n${log()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`serverless-offline did not answer ${url} within ${timeoutMs} ms:\n${log()}`);
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const wsPort = options.wsPort ?? options.lambdaPort + 2;
+  const args = ["serverless", "offline", "start", ...(options.inProcess === false ? [] : ["--useInProcess"])];
+  const child = spawn("npx", ["--no-install", ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      ...options.env,
+      API_PORT: String(options.apiPort),
+      LAMBDA_PORT: String(options.lambdaPort),
+      WS_PORT: String(wsPort),
+      LOG_REQUESTS: "false",
+      SLS_TELEMETRY_DISABLED: "1",
+      SLS_NOTIFICATIONS_MODE: "off",
+    },
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = once(child, "exit");
+    process.kill(-child.pid, "SIGTERM");
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitForHttp(`${apiUrl}/ping`, child, options.timeoutMs ?? 90_000, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    apiUrl,
+    lambdaUrl: `http://127.0.0.1:${options.lambdaPort}`,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
+    stop,
+  };
+}

@@ -1,0 +1,50 @@
+// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search]
+// Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
+// serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
+// a different number. Tables on stdout; JSON and README-tables.md under bench-results/.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { bench, type Mode } from "./lib/bench";
+
+const { values: flags } = parseArgs({
+  options: {
+    count: { type: "string", default: "1000000" },
+    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
+    connections: { type: "string", default: "10" },
+    mode: { type: "string" },
+    only: { type: "string" },
+    reseed: { type: "boolean", default: false },
+    out: { type: "string", default: "bench-results" },
+  },
+});
+
+const modes: Mode[] =
+  flags.mode === undefined
+    ? []
+    : flags.mode === "both"
+      ? ["inprocess", "worker"]
+      : flags.mode === "inprocess" || flags.mode === "worker"
+        ? [flags.mode]
+        : (() => {
+            console.error(`--mode must be inprocess, worker or both, not ${flags.mode}`);
+            return process.exit(2);
+          })();
+
+bench({
+  count: Number(flags.count.replaceAll("_", "")),
+  durationSec: Number(flags.duration),
+  warmupSec: Number(flags.warmup),
+  connections: Number(flags.connections),
+  modes,
+  apiPort: Number(process.env.API_PORT ?? 3000),
+  lambdaPort: Number(process.env.LAMBDA_PORT ?? 3002),
+  databaseUrl: process.env.DATABASE_URL,
+  redisUrl: process.env.REDIS_URL,
+  outDir: path.resolve(__dirname, "..", flags.out),
+  only: flags.only ? new RegExp(flags.only, "i") : undefined,
+  reseed: flags.reseed,
+}).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

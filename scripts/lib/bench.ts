@@ -1,0 +1,269 @@
+// npm run bench: the scenarios of bench-scenarios.ts with autocannon against serverless-offline,
+// one markdown table per runtime mode, JSON under bench-results/. Ratios are against /ping in the
+// same run, so a busy machine shifts every row alike.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import autocannon, { type Result } from "autocannon";
+import pg from "pg";
+import { config } from "../../functions/src/lib/config";
+import { MIGRATIONS_DIR, migrate } from "../../functions/src/lib/migrations";
+import { SeedClient } from "../../functions/src/lib/seed-client";
+import { type Stack, startStack } from "../../functions/test/support/stack";
+import { autocannonRequest, loadScenarioData, type Scenario, scenarios } from "./bench-scenarios";
+
+export type Mode = "inprocess" | "worker";
+
+export interface BenchOptions {
+  count: number;
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  /** Modes to start a stack for; empty: use the stack answering at apiUrl, or start inprocess. */
+  modes: Mode[];
+  apiPort: number;
+  lambdaPort: number;
+  /** For stacks the bench starts; a running stack keeps its own. */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  outDir: string;
+  only?: RegExp;
+  reseed: boolean;
+}
+
+export interface Row {
+  scenario: string;
+  what: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+  /** Responses by HTTP status, to tell what the errors were. */
+  statusCodes: Record<string, number>;
+  ratio: number | null;
+  target: string;
+  met: boolean | null;
+  why: string;
+}
+
+export interface ModeResult {
+  mode: Mode | "running";
+  startedAt: string;
+  machine: { cpus: number; loadavgBefore: number[]; loadavgAfter: number[]; node: string };
+  count: number;
+  durationSec: number;
+  connections: number;
+  rows: Row[];
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+function run(url: string, scenario: Scenario, seconds: number, connections: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      { url, connections, duration: seconds, requests: [autocannonRequest(scenario)], timeout: 10 },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+async function ensureTasks(apiUrl: string, lambdaUrl: string, count: number, reseed: boolean): Promise<void> {
+  const stats = (await (await fetch(`${apiUrl}/tasks/stats`)).json()) as { total?: number };
+  const total = stats.total ?? -1;
+  // The write scenarios add and remove a few thousand rows; within 1% the data is still the seed's.
+  if (!reseed && Math.abs(total - count) <= count * 0.01) {
+    log(`${total.toLocaleString("en-US")} tasks present; not reseeding (--reseed to force)`);
+    return;
+  }
+  log(`${total.toLocaleString("en-US")} tasks present; seeding ${count.toLocaleString("en-US")}`);
+  const client = new SeedClient({ endpoint: lambdaUrl, functionName: "million-tasks-dev-seed" });
+  try {
+    const summary = await client.seed({ count, truncate: true, seed: 1 });
+    log(`seeded in ${(summary.totalMs / 1000).toFixed(1)} s`);
+  } finally {
+    client.destroy();
+  }
+}
+
+function judge(
+  row: Omit<Row, "met" | "why" | "target">,
+  scenario: Scenario,
+): Pick<Row, "met" | "why" | "target"> {
+  const problems: string[] = [];
+  if (row.errors + row.non2xx > 0) problems.push(`${row.errors + row.non2xx} errors`);
+  const target = scenario.target;
+  if (!target)
+    return { target: "(ceiling)", met: problems.length === 0 ? null : false, why: problems.join("; ") };
+  if (target.minRatio !== undefined && (row.ratio ?? 0) < target.minRatio) {
+    problems.push(`${Math.round((row.ratio ?? 0) * 100)}% of ping`);
+  }
+  if (target.maxP99 !== undefined && row.p99 >= target.maxP99) problems.push(`p99 ${row.p99} ms`);
+  return { target: `${target.label}, 0 errors`, met: problems.length === 0, why: problems.join("; ") };
+}
+
+async function benchStack(
+  mode: Mode | "running",
+  apiUrl: string,
+  lambdaUrl: string,
+  options: BenchOptions,
+): Promise<ModeResult> {
+  await ensureTasks(apiUrl, lambdaUrl, options.count, options.reseed);
+  const data = await loadScenarioData(apiUrl, options.count);
+  const list = scenarios(data).filter(
+    (scenario) => !options.only || scenario.name === "ping" || options.only.test(scenario.name),
+  );
+  const loadavgBefore = os.loadavg();
+  const rows: Row[] = [];
+  let pingRate = 0;
+  for (const scenario of list) {
+    if (options.warmupSec > 0) await run(apiUrl, scenario, options.warmupSec, options.connections);
+    const result = await run(apiUrl, scenario, options.durationSec, options.connections);
+    const reqPerSec = Math.round(result.requests.average);
+    if (scenario.name === "ping") pingRate = reqPerSec;
+    const base = {
+      scenario: scenario.name,
+      what: scenario.what,
+      reqPerSec,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts,
+      non2xx: result.non2xx,
+      requests: result.requests.total,
+      statusCodes: Object.fromEntries(
+        Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0]),
+      ),
+      ratio: pingRate > 0 ? Math.round((reqPerSec / pingRate) * 100) / 100 : null,
+    };
+    const row = { ...base, ...judge(base, scenario) };
+    rows.push(row);
+    log(
+      `${mode.padEnd(9)} ${scenario.name.padEnd(26)} ${String(reqPerSec).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}+${row.non2xx}`,
+    );
+  }
+  return {
+    mode,
+    startedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, loadavgBefore, loadavgAfter: os.loadavg(), node: process.version },
+    count: options.count,
+    durationSec: options.durationSec,
+    connections: options.connections,
+    rows,
+  };
+}
+
+export function markdownTable(result: ModeResult): string {
+  const load = (values: number[]) => values.map((v) => v.toFixed(1)).join("/");
+  const lines = [
+    `**${result.mode === "inprocess" ? "serverless-offline --useInProcess" : result.mode === "worker" ? "serverless-offline worker threads (default)" : "running stack"}** — ${result.count.toLocaleString("en-US")} tasks, ${result.connections} connections, ${result.durationSec} s per scenario, ${result.machine.cpus} cores (load average before/after: ${load(result.machine.loadavgBefore)} → ${load(result.machine.loadavgAfter)}; autocannon, offline, PostgreSQL and Redis share the cores), ${result.startedAt.slice(0, 16)}Z`,
+    "",
+    "| scenario | req/s | p50 ms | p99 ms | errors (non-2xx) | vs ping | target | met |",
+    "|---|---:|---:|---:|---:|---:|---|---|",
+    ...result.rows.map(
+      (row) =>
+        `| ${row.scenario} | ${row.reqPerSec.toLocaleString("en-US")} | ${row.p50} | ${row.p99} | ${row.errors} (${row.non2xx}) | ${row.ratio === null ? "" : `${Math.round(row.ratio * 100)}%`} | ${row.target} | ${row.met === null ? "" : row.met ? "yes" : `**no**: ${row.why}`} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+function recommendation(results: ModeResult[]): string {
+  const [a, b] = results;
+  if (!a || !b) return "";
+  const score = (result: ModeResult) =>
+    result.rows.reduce((sum, row) => sum + Math.log(Math.max(row.reqPerSec, 1)), 0) / result.rows.length;
+  const p99 = (result: ModeResult) => {
+    const sorted = result.rows.map((row) => row.p99).sort((x, y) => x - y);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  };
+  const better = score(a) >= score(b) ? a : b;
+  const worse = better === a ? b : a;
+  const factor = Math.exp(score(better) - score(worse));
+  return `Recommendation: \`${better.mode}\` for \`npm start\`: ${factor.toFixed(1)}x the throughput of \`${worse.mode}\` (geometric mean over all scenarios), median p99 ${p99(better)} ms vs ${p99(worse)} ms, ${better.rows.filter((row) => row.met).length}/${better.rows.filter((row) => row.met !== null).length} targets met vs ${worse.rows.filter((row) => row.met).length}/${worse.rows.filter((row) => row.met !== null).length}.`;
+}
+
+async function writeResults(results: ModeResult[], outDir: string): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  for (const result of results) {
+    const json = JSON.stringify(result, null, 2);
+    await writeFile(path.join(outDir, `${stamp}-${result.mode}.json`), json);
+    await writeFile(path.join(outDir, `latest-${result.mode}.json`), json);
+  }
+  // The README tables: the latest run of each mode, whichever invocation produced it.
+  const latest: ModeResult[] = [];
+  for (const mode of ["inprocess", "worker"] as const) {
+    try {
+      latest.push(JSON.parse(await readFile(path.join(outDir, `latest-${mode}.json`), "utf8")) as ModeResult);
+    } catch {
+      // that mode has not been measured yet
+    }
+  }
+  const tables = [
+    "<!-- written by `npm run bench -- --mode both`; paste into the README -->",
+    ...latest.map(markdownTable),
+    recommendation(latest),
+  ].filter(Boolean);
+  await writeFile(path.join(outDir, "README-tables.md"), `${tables.join("\n\n")}\n`);
+}
+
+/** A stack this script starts runs on a schema it has migrated, as `npm start` does. */
+async function migrateDatabase(databaseUrl: string | undefined): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl ?? config.DATABASE_URL });
+  await client.connect();
+  try {
+    await migrate(client, MIGRATIONS_DIR);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function bench(options: BenchOptions): Promise<ModeResult[]> {
+  const results: ModeResult[] = [];
+  const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+  const lambdaUrl = `http://127.0.0.1:${options.lambdaPort}`;
+  if (options.modes.length === 0 && (await answers(`${apiUrl}/ping`))) {
+    log(`Using the stack answering at ${apiUrl}`);
+    results.push(await benchStack("running", apiUrl, lambdaUrl, options));
+  } else {
+    for (const mode of options.modes.length > 0 ? options.modes : (["inprocess"] as Mode[])) {
+      if (await answers(`${apiUrl}/ping`)) {
+        throw new Error(
+          `Port ${options.apiPort} is taken by a running stack; stop it or pick free ports (API_PORT, LAMBDA_PORT) to benchmark --mode ${mode}`,
+        );
+      }
+      await migrateDatabase(options.databaseUrl);
+      log(`Starting serverless-offline (${mode}) on ${apiUrl}`);
+      let stack: Stack | undefined;
+      try {
+        stack = await startStack({
+          apiPort: options.apiPort,
+          lambdaPort: options.lambdaPort,
+          inProcess: mode === "inprocess",
+          env: {
+            ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+          },
+        });
+        results.push(await benchStack(mode, apiUrl, lambdaUrl, options));
+      } finally {
+        await stack?.stop();
+      }
+    }
+  }
+  const measured = results.filter((result) => result.mode !== "running");
+  await writeResults(measured.length > 0 ? measured : results, options.outDir);
+  for (const result of results) process.stdout.write(`\n${markdownTable(result)}\n`);
+  const advice = recommendation(results);
+  if (advice) process.stdout.write(`\n${advice}\n`);
+  return results;
+}

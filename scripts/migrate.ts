@@ -1,0 +1,22 @@
+// npm run db:migrate: applies infra/migrations to DATABASE_URL (default: the local server).
+import pg from "pg";
+import { config } from "../functions/src/lib/config";
+import { MIGRATIONS_DIR, migrate } from "../functions/src/lib/migrations";
+
+async function main(): Promise<void> {
+  const client = new pg.Client({ connectionString: config.DATABASE_URL });
+  await client.connect();
+  try {
+    const result = await migrate(client, MIGRATIONS_DIR);
+    console.log(
+      JSON.stringify({ msg: "migrated", applied: result.applied, alreadyApplied: result.skipped.length }),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

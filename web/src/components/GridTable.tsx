@@ -1,0 +1,340 @@
+import {
+  type KeyboardEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
+import { flushSync } from "react-dom";
+import { TableVirtuoso } from "react-virtuoso";
+import type { BlockStore } from "../lib/block-store";
+import {
+  clamp,
+  formatCount,
+  globalTop,
+  placeTop,
+  ROW_HEIGHT,
+  recentre,
+  visibleRange,
+  type WindowPlacement,
+  windowSize,
+} from "../lib/row-window";
+import { createSignal } from "../lib/signal";
+import { GRID_COMPONENTS, type GridContext, HeaderRow, RowCells } from "./grid-parts";
+import { type GridPosition, PositionLabel, RowScrollbar } from "./RowScrollbar";
+
+export interface GridTableProps {
+  store: BlockStore | null;
+  /** Changes whenever the store's rows change. */
+  tick: number;
+  /** Where a newly shown query starts (null: keep the position). */
+  startRow: number | null;
+  sort: string;
+  selectedId: string | null;
+  busy: boolean;
+  onSort: (sort: string) => void;
+  onOpen: (id: string) => void;
+  onTopRow: (row: number) => void;
+  onRange: (first: number, last: number) => void;
+}
+
+/** Skeleton rows shown before the first answer says how many rows there are. */
+const SKELETON_ROWS = 20;
+const SCROLLER_ID = "task-grid-scroller";
+/** More than the rows ever rendered at once, so slot keys stay unique among them. */
+const KEY_SLOTS = 256;
+
+/**
+ * The grid: a TableVirtuoso over a window of at most WINDOW_ROWS rows whose first row is global
+ * row `base`, plus a scrollbar for the whole list. See row-window.ts for the arithmetic.
+ */
+export function GridTable(props: GridTableProps) {
+  const { store, tick, startRow, onRange, onTopRow, onOpen } = props;
+  const rowCount = store?.total ?? SKELETON_ROWS;
+  const count = windowSize(rowCount);
+  const [rawBase, setBase] = useState(0);
+  const base = clamp(rawBase, 0, rowCount - count);
+  const [active, setActive] = useState<number | null>(null);
+  const [, setHeightTick] = useState(0);
+  const scroller = useRef<HTMLElement | null>(null);
+  const adjusting = useRef(false);
+  const pendingJump = useRef<number | null>(null);
+  const topRowTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const live = useRef({ base, count, total: rowCount, exact: true, visibleRows: SKELETON_ROWS });
+  live.current.base = base;
+  live.current.count = count;
+  live.current.total = rowCount;
+  live.current.exact = store?.exact ?? true;
+
+  const position = useMemo(
+    () =>
+      createSignal<GridPosition>(
+        { top: 0, first: 0, last: -1, total: 0, exact: true, visibleRows: SKELETON_ROWS },
+        (a, b) =>
+          a.first === b.first &&
+          a.last === b.last &&
+          a.total === b.total &&
+          a.exact === b.exact &&
+          Math.abs(a.top - b.top) < 0.01 &&
+          a.visibleRows === b.visibleRows,
+      ),
+    [],
+  );
+
+  /** `scrollTop` is passed when known, so a jump does not force a layout just to read it back. */
+  const publish = useCallback(
+    (scrollTop?: number) => {
+      const element = scroller.current;
+      if (!element) return;
+      const { total, visibleRows, exact } = live.current;
+      const known = store?.total != null;
+      const top = globalTop(scrollTop ?? element.scrollTop, live.current);
+      const range = known ? visibleRange(top, visibleRows, total) : null;
+      position.set({
+        top,
+        first: range?.first ?? 0,
+        last: range?.last ?? -1,
+        total: known ? total : 0,
+        exact,
+        visibleRows,
+      });
+      clearTimeout(topRowTimer.current);
+      if (known) topRowTimer.current = setTimeout(() => onTopRow(Math.floor(top + 0.001)), 300);
+    },
+    [position, store, onTopRow],
+  );
+
+  /**
+   * Moves window and scroller together. Virtuoso is told about the new scrollTop by a synthetic
+   * scroll event inside the same synchronous render, so the frame after shows the new rows, never
+   * the old rows under new indices.
+   */
+  const apply = useCallback(
+    (place: WindowPlacement, inCommit = false) => {
+      const element = scroller.current;
+      if (!element) return;
+      const move = () => {
+        live.current.base = place.base;
+        setBase(place.base);
+        element.scrollTop = place.scrollTop;
+        element.dispatchEvent(new Event("scroll"));
+      };
+      adjusting.current = true;
+      try {
+        if (inCommit) move();
+        else flushSync(move);
+      } finally {
+        adjusting.current = false;
+      }
+      publish(place.scrollTop);
+    },
+    [publish],
+  );
+
+  const jumpTo = useCallback(
+    (topRow: number, inCommit = false) => {
+      const { total, visibleRows } = live.current;
+      apply(placeTop(topRow, live.current, total, visibleRows), inCommit);
+    },
+    [apply],
+  );
+
+  const measure = useCallback(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const header = element.querySelector("thead")?.getBoundingClientRect().height ?? ROW_HEIGHT;
+    live.current.visibleRows = Math.max(1, (element.clientHeight - header) / ROW_HEIGHT);
+    publish();
+  }, [publish]);
+
+  const setScroller = useCallback((element: HTMLElement | Window | null) => {
+    scroller.current = element instanceof HTMLElement ? element : null;
+  }, []);
+
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const onScroll = () => {
+      if (adjusting.current) return;
+      const { total, visibleRows } = live.current;
+      const place = recentre(element.scrollTop, live.current, total, visibleRows);
+      if (place) apply(place);
+      else publish();
+    };
+    element.addEventListener("scroll", onScroll, { passive: true });
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    measure();
+    return () => {
+      element.removeEventListener("scroll", onScroll);
+      observer.disconnect();
+    };
+  }, [apply, publish, measure]);
+
+  useEffect(() => () => clearTimeout(topRowTimer.current), []);
+
+  // A newly promoted query: go to its start row (once the window has its new height).
+  const storeReady = store !== null && store.total !== null;
+  useLayoutEffect(() => {
+    if (!store || store.total === null) return;
+    if (startRow === null) {
+      publish();
+      return;
+    }
+    setActive(null);
+    pendingJump.current = startRow;
+  }, [store, storeReady]);
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    const target = pendingJump.current;
+    if (target === null || !element) return;
+    if (target > 0 && element.scrollHeight < live.current.count * ROW_HEIGHT) return;
+    pendingJump.current = null;
+    jumpTo(target, true);
+  });
+
+  useEffect(() => publish(), [publish, tick]);
+
+  const ensureVisible = useCallback(
+    (row: number) => {
+      const element = scroller.current;
+      if (!element) return;
+      const { visibleRows } = live.current;
+      const top = globalTop(element.scrollTop, live.current);
+      const full = Math.max(1, Math.floor(visibleRows));
+      if (row < top) jumpTo(row);
+      else if (row + 1 > top + full) jumpTo(row + 1 - full);
+    },
+    [jumpTo],
+  );
+
+  const openRow = useCallback(
+    (row: number) => {
+      const state = store?.rowAt(row);
+      if (state?.kind === "row" && !state.deleting) onOpen(state.task.id);
+    },
+    [store, onOpen],
+  );
+
+  const onKeyDown = useCallback(
+    (event: KeyboardEvent<HTMLTableElement>) => {
+      if (event.target !== event.currentTarget) return;
+      const { total, visibleRows } = live.current;
+      if (!store || store.total === null || total === 0) return;
+      const current = active ?? position.get().first;
+      const page = Math.max(1, Math.floor(visibleRows) - 1);
+      const moves: Record<string, number> = {
+        ArrowDown: current + 1,
+        ArrowUp: current - 1,
+        PageDown: current + page,
+        PageUp: current - page,
+        Home: 0,
+        End: total - 1,
+      };
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        openRow(current);
+        return;
+      }
+      const target = moves[event.key];
+      if (target === undefined) return;
+      event.preventDefault();
+      const next = clamp(target, 0, total - 1);
+      setActive(next);
+      ensureVisible(next);
+    },
+    [active, store, position, ensureVisible, openRow],
+  );
+
+  const onFocus = useCallback(() => {
+    setActive((current) => {
+      const { first, last } = position.get();
+      return current !== null && current >= first && current <= last ? current : first;
+    });
+  }, [position]);
+
+  const onRowClick = useCallback(
+    (row: number) => {
+      setActive(row);
+      openRow(row);
+    },
+    [openRow],
+  );
+
+  const context = useMemo<GridContext>(
+    () => ({
+      base,
+      total: store?.total ?? 0,
+      store,
+      active,
+      selectedId: props.selectedId,
+      onRowClick,
+      onKeyDown,
+      onFocus,
+      tick,
+    }),
+    [base, store, active, props.selectedId, onRowClick, onKeyDown, onFocus, tick],
+  );
+
+  const goTo = (text: string) => {
+    const row = Number(text.replaceAll(/[,\s_]/g, ""));
+    if (!Number.isFinite(row) || row < 1) return;
+    const target = clamp(Math.floor(row) - 1, 0, live.current.total - 1);
+    setActive(target);
+    jumpTo(target - Math.floor(live.current.visibleRows / 2));
+  };
+
+  return (
+    <div className={`grid${props.busy ? " busy" : ""}`} data-window-base={base} data-window-rows={count}>
+      <div className="grid-body">
+        <TableVirtuoso<unknown, GridContext>
+          id={SCROLLER_ID}
+          className="grid-scroller"
+          scrollerRef={setScroller}
+          totalCount={count}
+          fixedItemHeight={ROW_HEIGHT}
+          increaseViewportBy={{ top: 144, bottom: 144 }}
+          // Keys by slot, not by row: a jump then updates the ~30 row elements in place instead of
+          // deleting and recreating them, and a recentre (same global rows) changes nothing.
+          computeItemKey={(index) => (base + index) % KEY_SLOTS}
+          context={context}
+          components={GRID_COMPONENTS}
+          fixedHeaderContent={() => <HeaderRow sort={props.sort} onSort={props.onSort} />}
+          itemContent={(index, _item, ctx) => (
+            <RowCells state={ctx.store ? ctx.store.rowAt(ctx.base + index) : { kind: "loading" }} />
+          )}
+          rangeChanged={(range) => {
+            const first = live.current.base + range.startIndex;
+            onRange(first, live.current.base + range.endIndex);
+          }}
+          totalListHeightChanged={() => setHeightTick((value) => value + 1)}
+        />
+        <RowScrollbar position={position} controls={SCROLLER_ID} onJump={(row) => jumpTo(row)} />
+      </div>
+      <div className="grid-footer">
+        <PositionLabel position={position} />
+        <form
+          className="goto"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const input = event.currentTarget.elements.namedItem("row") as HTMLInputElement;
+            goTo(input.value);
+          }}
+        >
+          <label htmlFor="goto-row">Go to row</label>
+          <input
+            id="goto-row"
+            name="row"
+            inputMode="numeric"
+            autoComplete="off"
+            placeholder={store?.total ? `1–${formatCount(store.total)}` : ""}
+          />
+          <button type="submit">Go</button>
+        </form>
+      </div>
+    </div>
+  );
+}

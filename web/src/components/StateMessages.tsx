@@ -1,0 +1,56 @@
+import { API_URL, ApiError } from "../lib/api";
+
+export function EmptyState({
+  filtered,
+  onClear,
+  onCreate,
+}: {
+  filtered: boolean;
+  onClear: () => void;
+  onCreate: () => void;
+}) {
+  return (
+    <div className="panel empty-state" role="status">
+      {filtered ? (
+        <>
+          <h2>No tasks match these filters</h2>
+          <p className="muted">Nothing matches the current search and filters. Other tasks exist.</p>
+          <button type="button" className="primary" onClick={onClear}>
+            Clear filters
+          </button>
+        </>
+      ) : (
+        <>
+          <h2>No tasks yet</h2>
+          <p className="muted">There are no tasks at all. Create the first one, or seed the database.</p>
+          <button type="button" className="primary" onClick={onCreate}>
+            Create a task
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+export function LoadError({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  const unreachable = error instanceof ApiError && error.unreachable;
+  return (
+    <div className={`banner ${unreachable ? "banner-offline" : "banner-error"}`} role="alert">
+      <div>
+        {unreachable ? (
+          <>
+            <strong>The task API cannot be reached.</strong> Nothing answered at <code>{API_URL}</code>. Check
+            that it is running (<code>npm start</code>) and that this address is right, then retry.
+          </>
+        ) : (
+          <>
+            <strong>Loading tasks failed.</strong> {error instanceof Error ? error.message : String(error)}
+          </>
+        )}
+      </div>
+      <button type="button" onClick={onRetry}>
+        Retry
+      </button>
+    </div>
+  );
+}

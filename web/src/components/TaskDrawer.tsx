@@ -1,0 +1,413 @@
+import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
+import {
+  ApiError,
+  createTask,
+  deleteTask,
+  type FieldErrors,
+  getTask,
+  type Task,
+  updateTask,
+} from "../lib/api";
+import { formatDateTime, PRIORITIES, PRIORITY_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import {
+  applyPatch,
+  EMPTY_FORM,
+  formFromTask,
+  newIdempotencyKey,
+  newTaskFromForm,
+  patchFromForm,
+  type TaskFormValues,
+} from "../lib/task-form";
+
+export interface OptimisticRows {
+  /** Shows `task` in the grid now; returns the undo. */
+  edit: (task: Task) => () => void;
+  /** Marks the row as being deleted; returns the undo. */
+  remove: (id: string) => () => void;
+}
+
+interface TaskDrawerProps {
+  taskId: string;
+  optimistic: OptimisticRows;
+  onClose: () => void;
+  onCreated: (task: Task) => void;
+  onSaved: (task: Task) => void;
+  onDeleted: (id: string) => void;
+}
+
+type Load =
+  | { kind: "loading" }
+  | { kind: "failed"; error: ApiError | Error }
+  | { kind: "ready"; task: Task | null };
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.unreachable) return `${error.message} Check that it is running, then try again.`;
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+const FIELD_IDS: Record<keyof TaskFormValues, string> = {
+  title: "task-title",
+  description: "task-description",
+  status: "task-status",
+  priority: "task-priority",
+  assignee: "task-assignee",
+  tags: "task-tags",
+  dueAt: "task-due",
+};
+
+export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, onDeleted }: TaskDrawerProps) {
+  const creating = taskId === "new";
+  const [load, setLoad] = useState<Load>(creating ? { kind: "ready", task: null } : { kind: "loading" });
+  const [values, setValues] = useState<TaskFormValues>(EMPTY_FORM);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [conflict, setConflict] = useState(false);
+  const [busy, setBusy] = useState<"saving" | "deleting" | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [reloads, setReloads] = useState(0);
+  const idempotencyKey = useRef(newIdempotencyKey());
+  const panel = useRef<HTMLElement>(null);
+  const firstField = useRef<HTMLInputElement>(null);
+
+  const reset = useCallback(() => {
+    setFieldErrors({});
+    setFormError(null);
+    setConflict(false);
+    setConfirmDelete(false);
+  }, []);
+
+  useEffect(() => {
+    reset();
+    setNotice(null);
+    if (creating) {
+      setLoad({ kind: "ready", task: null });
+      setValues(EMPTY_FORM);
+      return;
+    }
+    const controller = new AbortController();
+    setLoad({ kind: "loading" });
+    getTask(taskId, controller.signal).then(
+      ({ task }) => {
+        setLoad({ kind: "ready", task });
+        setValues(formFromTask(task));
+      },
+      (error: unknown) => {
+        if ((error as { name?: string }).name === "AbortError") return;
+        setLoad({ kind: "failed", error: error as Error });
+      },
+    );
+    return () => controller.abort();
+  }, [taskId, creating, reloads, reset]);
+
+  useEffect(() => {
+    if (load.kind === "ready") firstField.current?.focus();
+    else panel.current?.focus();
+  }, [load.kind]);
+
+  const task = load.kind === "ready" ? load.task : null;
+
+  const change = <K extends keyof TaskFormValues>(key: K, value: TaskFormValues[K]) => {
+    setValues((current) => ({ ...current, [key]: value }));
+    setFieldErrors(({ [key]: _, ...rest }) => rest);
+    setNotice(null);
+    // A different request deserves a different key; a retried identical one must reuse it.
+    idempotencyKey.current = newIdempotencyKey();
+  };
+
+  const fail = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 412) {
+      setConflict(true);
+      return;
+    }
+    const fields = error instanceof ApiError ? error.fieldErrors : {};
+    const known = Object.keys(fields).filter((key) => key in FIELD_IDS);
+    setFieldErrors(fields);
+    setFormError(
+      known.length > 0 && known.length === Object.keys(fields).length
+        ? "Please fix the marked fields."
+        : describe(error),
+    );
+    const first = known[0] as keyof TaskFormValues | undefined;
+    if (first) document.getElementById(FIELD_IDS[first])?.focus();
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (busy) return;
+    reset();
+    setNotice(null);
+    setBusy("saving");
+    if (creating) {
+      try {
+        const created = await createTask(newTaskFromForm(values), idempotencyKey.current);
+        onCreated(created);
+      } catch (error) {
+        fail(error);
+      } finally {
+        setBusy(null);
+      }
+      return;
+    }
+    if (!task) return;
+    const patch = patchFromForm(task, values);
+    if (Object.keys(patch).length === 0) {
+      setBusy(null);
+      setNotice("Nothing to save: no field was changed.");
+      return;
+    }
+    const undo = optimistic.edit(applyPatch(task, patch));
+    try {
+      const { task: saved } = await updateTask(task.id, patch, task.version);
+      setLoad({ kind: "ready", task: saved });
+      setValues(formFromTask(saved));
+      setNotice("Saved.");
+      onSaved(saved);
+    } catch (error) {
+      undo();
+      fail(error);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const remove = async () => {
+    if (!task || busy) return;
+    reset();
+    setBusy("deleting");
+    const undo = optimistic.remove(task.id);
+    try {
+      await deleteTask(task.id);
+      onDeleted(task.id);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        onDeleted(task.id);
+        return;
+      }
+      undo();
+      fail(error);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      onClose();
+      return;
+    }
+    if (event.key !== "Tab" || !panel.current) return;
+    // Keep focus inside the dialog while it is open.
+    const focusable = panel.current.querySelectorAll<HTMLElement>(
+      "button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href]",
+    );
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (!first || !last) return;
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+
+  const field = (key: keyof TaskFormValues) => ({
+    id: FIELD_IDS[key],
+    "aria-invalid": fieldErrors[key] ? true : undefined,
+    "aria-describedby": fieldErrors[key] ? `${FIELD_IDS[key]}-error` : undefined,
+  });
+  const errorFor = (key: keyof TaskFormValues) =>
+    fieldErrors[key] ? (
+      <p className="field-error" id={`${FIELD_IDS[key]}-error`}>
+        {fieldErrors[key]}
+      </p>
+    ) : null;
+
+  const heading = creating ? "New task" : task ? `Task #${task.id}` : `Task #${taskId}`;
+
+  return (
+    <div className="drawer-layer">
+      <div className="drawer-backdrop" onClick={onClose} aria-hidden="true" />
+      <aside
+        ref={panel}
+        className="drawer"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="drawer-heading"
+        tabIndex={-1}
+        onKeyDown={onKeyDown}
+      >
+        <header className="drawer-header">
+          <h2 id="drawer-heading">{heading}</h2>
+          <button type="button" className="icon-button" onClick={onClose} aria-label="Close">
+            ✕
+          </button>
+        </header>
+
+        {load.kind === "loading" && <p className="drawer-status">Loading task…</p>}
+
+        {load.kind === "failed" && (
+          <div className="drawer-status" role="alert">
+            <p>
+              {load.error instanceof ApiError && load.error.status === 404
+                ? "This task does not exist (it may have been deleted)."
+                : describe(load.error)}
+            </p>
+            <button type="button" onClick={() => setReloads((count) => count + 1)}>
+              Try again
+            </button>
+          </div>
+        )}
+
+        {load.kind === "ready" && (
+          <form className="task-form" onSubmit={submit} noValidate>
+            {conflict && (
+              <div className="conflict" role="alert">
+                <p>
+                  <strong>Someone else changed this task</strong> after you opened it, so your edit was not
+                  saved (it was made against version {task?.version}). Reload to see the current version, then
+                  make your change again.
+                </p>
+                <button type="button" onClick={() => setReloads((count) => count + 1)}>
+                  Reload task
+                </button>
+              </div>
+            )}
+            {formError && (
+              <p className="form-error" role="alert">
+                {formError}
+              </p>
+            )}
+            {notice && (
+              <p className="form-notice" role="status">
+                {notice}
+              </p>
+            )}
+
+            <label htmlFor={FIELD_IDS.title}>Title</label>
+            <input
+              ref={firstField}
+              {...field("title")}
+              value={values.title}
+              onChange={(event) => change("title", event.target.value)}
+              autoComplete="off"
+            />
+            {errorFor("title")}
+
+            <label htmlFor={FIELD_IDS.description}>Description</label>
+            <textarea
+              {...field("description")}
+              rows={4}
+              value={values.description}
+              onChange={(event) => change("description", event.target.value)}
+            />
+            {errorFor("description")}
+
+            <div className="form-row">
+              <div>
+                <label htmlFor={FIELD_IDS.status}>Status</label>
+                <select
+                  {...field("status")}
+                  value={values.status}
+                  onChange={(event) => change("status", event.target.value as TaskFormValues["status"])}
+                >
+                  {STATUSES.map((status) => (
+                    <option key={status} value={status}>
+                      {STATUS_LABELS[status]}
+                    </option>
+                  ))}
+                </select>
+                {errorFor("status")}
+              </div>
+              <div>
+                <label htmlFor={FIELD_IDS.priority}>Priority</label>
+                <select
+                  {...field("priority")}
+                  value={values.priority}
+                  onChange={(event) => change("priority", event.target.value as TaskFormValues["priority"])}
+                >
+                  {PRIORITIES.map((priority) => (
+                    <option key={priority} value={priority}>
+                      {PRIORITY_LABELS[priority]}
+                    </option>
+                  ))}
+                </select>
+                {errorFor("priority")}
+              </div>
+            </div>
+
+            <label htmlFor={FIELD_IDS.assignee}>Assignee</label>
+            <input
+              {...field("assignee")}
+              value={values.assignee}
+              onChange={(event) => change("assignee", event.target.value)}
+              autoComplete="off"
+            />
+            {errorFor("assignee")}
+
+            <label htmlFor={FIELD_IDS.tags}>Tags (comma-separated)</label>
+            <input
+              {...field("tags")}
+              value={values.tags}
+              onChange={(event) => change("tags", event.target.value)}
+              autoComplete="off"
+            />
+            {errorFor("tags")}
+
+            <label htmlFor={FIELD_IDS.dueAt}>Due</label>
+            <input
+              {...field("dueAt")}
+              type="datetime-local"
+              value={values.dueAt}
+              onChange={(event) => change("dueAt", event.target.value)}
+            />
+            {errorFor("dueAt")}
+
+            {task && (
+              <p className="meta">
+                Created {formatDateTime(task.createdAt)} · updated {formatDateTime(task.updatedAt)} · version{" "}
+                {task.version}
+              </p>
+            )}
+
+            <div className="drawer-actions">
+              <button type="submit" className="primary" disabled={busy !== null || conflict}>
+                {busy === "saving" ? "Saving…" : creating ? "Create task" : "Save changes"}
+              </button>
+              <button type="button" onClick={onClose}>
+                {creating ? "Cancel" : "Close"}
+              </button>
+              {task && !confirmDelete && (
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={busy !== null}
+                  onClick={() => setConfirmDelete(true)}
+                >
+                  Delete
+                </button>
+              )}
+            </div>
+            {task && confirmDelete && (
+              <div className="confirm" role="alertdialog" aria-labelledby="confirm-text">
+                <p id="confirm-text">Delete “{task.title}”? This cannot be undone.</p>
+                <button type="button" className="danger" onClick={remove} disabled={busy !== null}>
+                  {busy === "deleting" ? "Deleting…" : "Delete task"}
+                </button>
+                <button type="button" onClick={() => setConfirmDelete(false)}>
+                  Keep it
+                </button>
+              </div>
+            )}
+          </form>
+        )}
+      </aside>
+    </div>
+  );
+}

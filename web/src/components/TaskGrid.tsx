@@ -1,0 +1,135 @@
+import { useCallback, useMemo, useState } from "react";
+import type { Task } from "../lib/api";
+import { formatCount } from "../lib/row-window";
+import { hasFilters } from "../lib/url-state";
+import { ErrorBoundary } from "./ErrorBoundary";
+import { GridTable } from "./GridTable";
+import { LiveBar, RemoteChangeNotice } from "./LiveBar";
+import { EmptyState, LoadError } from "./StateMessages";
+import { type OptimisticRows, TaskDrawer } from "./TaskDrawer";
+import { Toolbar } from "./Toolbar";
+import { useLive } from "./use-live";
+import { useRowFeed } from "./use-row-feed";
+import { useViewState } from "./use-view-state";
+
+/** The island: the task grid with its toolbar and detail drawer, behind an error boundary. */
+export function TaskGrid() {
+  return (
+    <ErrorBoundary>
+      <TaskBrowser />
+    </ErrorBoundary>
+  );
+}
+
+function focusGrid() {
+  document.querySelector<HTMLElement>(".grid-table")?.focus({ preventScroll: true });
+}
+
+export function TaskBrowser() {
+  const [view, update] = useViewState();
+  const [revision, setRevision] = useState(0);
+  const [announcement, setAnnouncement] = useState("");
+  const { feed, tick } = useRowFeed(view, revision);
+  const store = feed.shown;
+  const refresh = useCallback(() => setRevision((value) => value + 1), []);
+  const live = useLive(feed, view.task, refresh);
+  const revealNew = useCallback(() => {
+    live.reset();
+    refresh();
+    update({ row: 0 });
+  }, [live.reset, refresh, update]);
+
+  const optimistic = useMemo<OptimisticRows>(
+    () => ({
+      edit: (task) => feed.shown?.override(task.id, task) ?? (() => {}),
+      remove: (id) => feed.shown?.override(id, null) ?? (() => {}),
+    }),
+    [feed],
+  );
+
+  const closeDrawer = useCallback(() => {
+    update({ task: null });
+    requestAnimationFrame(focusGrid);
+  }, [update]);
+
+  const onTopRow = useCallback((row: number) => update({ row }), [update]);
+  const onRange = useCallback((first: number, last: number) => feed.request(first, last), [feed]);
+  const onSort = useCallback((sort: string) => update({ sort, row: 0 }), [update]);
+  const onOpen = useCallback((id: string) => update({ task: id }), [update]);
+  const onCreate = useCallback(() => update({ task: "new" }), [update]);
+  const clearFilters = useCallback(
+    () => update({ q: "", assignee: "", tag: "", status: [], priority: [], row: 0 }),
+    [update],
+  );
+
+  const total = store?.total ?? null;
+  const empty = store !== null && total === 0 && feed.pending === null;
+  const error = feed.error;
+  // Nothing loaded yet and the first answer was an error: the message is all there is to show.
+  const failed = error !== null && total === null;
+
+  return (
+    <div className="task-app">
+      <Toolbar
+        view={view}
+        loading={feed.pending !== null}
+        onChange={(patch) => update({ ...patch, row: 0 })}
+        onCreate={onCreate}
+      />
+      <p className="summary" aria-live="polite">
+        {total === null
+          ? "Loading tasks…"
+          : `${store?.exact ? "" : "About "}${formatCount(total)} ${total === 1 ? "task" : "tasks"}${
+              hasFilters(view) ? " match" : ""
+            }`}
+        {feed.pending !== null && <span className="updating"> · updating…</span>}
+      </p>
+      <LiveBar live={live} onReveal={revealNew} />
+      {error !== null && <LoadError error={error} onRetry={() => feed.retry()} />}
+      {failed ? null : empty ? (
+        <EmptyState filtered={hasFilters(view)} onClear={clearFilters} onCreate={onCreate} />
+      ) : (
+        <GridTable
+          store={store}
+          tick={tick}
+          startRow={feed.startRow}
+          sort={view.sort}
+          selectedId={view.task}
+          busy={feed.pending !== null}
+          onSort={onSort}
+          onOpen={onOpen}
+          onTopRow={onTopRow}
+          onRange={onRange}
+        />
+      )}
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
+      {view.task !== null && <RemoteChangeNotice live={live} />}
+      {view.task !== null && (
+        <TaskDrawer
+          key={view.task}
+          taskId={view.task}
+          optimistic={optimistic}
+          onClose={closeDrawer}
+          onCreated={(task: Task) => {
+            live.noteOwn(task);
+            setAnnouncement(`Task “${task.title}” created.`);
+            refresh();
+            update({ task: task.id });
+          }}
+          onSaved={(task: Task) => {
+            live.noteOwn(task);
+            setAnnouncement(`Task “${task.title}” saved.`);
+            refresh();
+          }}
+          onDeleted={() => {
+            setAnnouncement("Task deleted.");
+            refresh();
+            closeDrawer();
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+import { useEffect, useRef, useState } from "react";
+import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import { hasFilters, type ViewState } from "../lib/url-state";
+import { useDebounced } from "./use-view-state";
+
+/** Typing waits this long before a request; the box shows that a search is pending meanwhile. */
+export const SEARCH_DEBOUNCE_MS = 300;
+
+interface ToolbarProps {
+  view: ViewState;
+  /** A request for the current view is in flight (previous rows stay on screen). */
+  loading: boolean;
+  onChange: (patch: Partial<ViewState>) => void;
+  onCreate: () => void;
+}
+
+function toggle<T>(list: readonly T[], item: T): T[] {
+  return list.includes(item) ? list.filter((value) => value !== item) : [...list, item];
+}
+
+/** A text input whose value reaches the view after a pause in typing. */
+function useDraft(value: string, apply: (value: string) => void): [string, (value: string) => void, boolean] {
+  const [draft, setDraft] = useState(value);
+  const settled = useDebounced(draft, SEARCH_DEBOUNCE_MS);
+  const applied = useRef(value);
+  useEffect(() => {
+    if (settled === value) return;
+    applied.current = settled;
+    apply(settled);
+  }, [settled]);
+  // A change that did not come from typing here (Clear filters, back button) replaces the draft.
+  useEffect(() => {
+    if (value !== applied.current) {
+      applied.current = value;
+      setDraft(value);
+    }
+  }, [value]);
+  return [draft, setDraft, draft.trim() !== value.trim()];
+}
+
+export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
+  const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }));
+  const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
+    onChange({ assignee: value }),
+  );
+  const [tag, setTag, tagTyping] = useDraft(view.tag, (value) => onChange({ tag: value }));
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const pending = loading || qTyping || assigneeTyping || tagTyping;
+  const activeFilters =
+    view.status.length + view.priority.length + (view.assignee ? 1 : 0) + (view.tag ? 1 : 0);
+
+  const clear = () => {
+    setQ("");
+    setAssignee("");
+    setTag("");
+    onChange({ q: "", assignee: "", tag: "", status: [], priority: [] });
+  };
+
+  return (
+    <div className="toolbar">
+      <div className="toolbar-main">
+        <div className={`search${pending ? " pending" : ""}`}>
+          <label htmlFor="task-search" className="visually-hidden">
+            Search task titles
+          </label>
+          <input
+            id="task-search"
+            type="search"
+            placeholder="Search titles…"
+            value={q}
+            onChange={(event) => setQ(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === "Enter") onChange({ q });
+            }}
+            autoComplete="off"
+            maxLength={200}
+          />
+          <span className="spinner" aria-hidden="true" />
+          <span className="visually-hidden" role="status" aria-live="polite">
+            {pending ? "Searching…" : ""}
+          </span>
+        </div>
+        <label htmlFor="task-sort" className="visually-hidden">
+          Sort by
+        </label>
+        <select
+          id="task-sort"
+          className="sort-select"
+          value={view.sort}
+          onChange={(event) => onChange({ sort: event.target.value })}
+        >
+          {SORT_KEYS.flatMap((key) => [
+            <option key={`-${key}`} value={`-${key}`}>
+              {SORT_LABELS[key]} ↓
+            </option>,
+            <option key={key} value={key}>
+              {SORT_LABELS[key]} ↑
+            </option>,
+          ])}
+        </select>
+        <button
+          type="button"
+          className="filters-toggle"
+          aria-expanded={filtersOpen}
+          aria-controls="task-filters"
+          onClick={() => setFiltersOpen((open) => !open)}
+        >
+          Filters{activeFilters ? ` (${activeFilters})` : ""}
+        </button>
+        <button type="button" className="primary" onClick={onCreate}>
+          New task
+        </button>
+      </div>
+      <div id="task-filters" className={`filters${filtersOpen ? " open" : ""}`}>
+        <fieldset className="chips">
+          <legend>Status</legend>
+          {STATUSES.map((status) => (
+            <button
+              key={status}
+              type="button"
+              className={`chip status-${status}`}
+              aria-pressed={view.status.includes(status)}
+              onClick={() => onChange({ status: toggle(view.status, status) })}
+            >
+              {STATUS_LABELS[status]}
+            </button>
+          ))}
+        </fieldset>
+        <fieldset className="chips">
+          <legend>Priority</legend>
+          {PRIORITIES.map((priority) => (
+            <button
+              key={priority}
+              type="button"
+              className={`chip priority-${priority}`}
+              aria-pressed={view.priority.includes(priority)}
+              onClick={() => onChange({ priority: toggle(view.priority, priority) })}
+            >
+              {PRIORITY_LABELS[priority]}
+            </button>
+          ))}
+        </fieldset>
+        <div className="text-filter">
+          <label htmlFor="filter-assignee">Assignee</label>
+          <input
+            id="filter-assignee"
+            value={assignee}
+            onChange={(event) => setAssignee(event.target.value)}
+            autoComplete="off"
+            maxLength={100}
+          />
+        </div>
+        <div className="text-filter">
+          <label htmlFor="filter-tag">Tag</label>
+          <input
+            id="filter-tag"
+            value={tag}
+            onChange={(event) => setTag(event.target.value)}
+            autoComplete="off"
+            maxLength={40}
+          />
+        </div>
+        {hasFilters(view) && (
+          <button type="button" className="link-button" onClick={clear}>
+            Clear filters
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

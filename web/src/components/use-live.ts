@@ -1,0 +1,86 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { Task } from "../lib/api";
+import { type LiveCounters, LiveFeed, type LiveStatus } from "../lib/live";
+import type { RowFeed } from "../lib/row-feed";
+
+export interface RemoteChange {
+  id: string;
+  version?: number;
+  deleted?: boolean;
+}
+
+export interface LiveState {
+  status: LiveStatus;
+  counters: LiveCounters | null;
+  /** Tasks created elsewhere since the rows were last loaded (revealed on demand, never shifted in). */
+  newCount: number;
+  /** The task open in the drawer was changed or deleted by someone else. */
+  remoteChange: RemoteChange | null;
+  /** Own writes, so that their echo from the feed is not reported as someone else's. */
+  noteOwn: (task: Task) => void;
+  /** Rows were reloaded: new tasks are in them now. */
+  reset: () => void;
+}
+
+/**
+ * Connects the grid to the live feed after the page is up (never before the first rows): visible
+ * rows change in place, new tasks are counted, and `resync` reloads the rows when events were lost.
+ */
+export function useLive(feed: RowFeed, editingId: string | null, resync: () => void): LiveState {
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+  const [counters, setCounters] = useState<LiveCounters | null>(null);
+  const [newCount, setNewCount] = useState(0);
+  const [remoteChange, setRemoteChange] = useState<RemoteChange | null>(null);
+  const latest = useRef({ feed, editingId, resync });
+  latest.current = { feed, editingId, resync };
+  const own = useRef(new Map<string, number>());
+
+  useEffect(() => {
+    const live = new LiveFeed({
+      onEvent: (event) => {
+        const { feed: rows, editingId: editing } = latest.current;
+        if (event.type === "tasks.seeded") {
+          latest.current.resync();
+          return;
+        }
+        const mine = (own.current.get(event.id) ?? -1) >= ("version" in event ? event.version : Infinity);
+        if (event.type === "task.created") {
+          const shown = rows.shown?.applyRemote(event.task) ?? false;
+          if (!shown && !mine) setNewCount((count) => count + 1);
+          return;
+        }
+        if (event.type === "task.updated") {
+          rows.shown?.applyRemote(event.task);
+          rows.pending?.applyRemote(event.task);
+          if (editing === event.id && !mine) setRemoteChange({ id: event.id, version: event.version });
+          return;
+        }
+        rows.shown?.markGone(event.id);
+        rows.pending?.markGone(event.id);
+        if (editing === event.id) setRemoteChange({ id: event.id, deleted: true });
+      },
+      onResync: () => latest.current.resync(),
+      onStatus: setStatus,
+      onCounters: setCounters,
+    });
+    // After the first paint: the socket never delays the rows.
+    const timer = setTimeout(() => live.start(), 0);
+    return () => {
+      clearTimeout(timer);
+      live.stop();
+    };
+  }, []);
+
+  useEffect(() => {
+    if (remoteChange && remoteChange.id !== editingId) setRemoteChange(null);
+  }, [editingId, remoteChange]);
+
+  const noteOwn = useCallback((task: Task) => {
+    own.current.set(task.id, task.version);
+    setRemoteChange((change) =>
+      change && change.id === task.id && (change.version ?? 0) <= task.version ? null : change,
+    );
+  }, []);
+  const reset = useCallback(() => setNewCount(0), []);
+  return { status, counters, newCount, remoteChange, noteOwn, reset };
+}

@@ -1,0 +1,67 @@
+// Display names for the API's enums. Typed as exhaustive records over the schema's types, so a
+// status or priority added to the API fails the typecheck here instead of silently missing.
+import type { SortSpec, Task } from "../../../functions/src/lib/schemas";
+
+export type TaskStatus = Task["status"];
+export type TaskPriority = Task["priority"];
+export type SortKey = SortSpec["key"];
+
+export const STATUS_LABELS: Record<TaskStatus, string> = {
+  todo: "To do",
+  in_progress: "In progress",
+  blocked: "Blocked",
+  done: "Done",
+};
+
+export const PRIORITY_LABELS: Record<TaskPriority, string> = {
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+  urgent: "Urgent",
+};
+
+export const SORT_LABELS: Record<SortKey, string> = {
+  createdAt: "Created",
+  updatedAt: "Updated",
+  dueAt: "Due",
+  priority: "Priority",
+  title: "Title",
+  status: "Status",
+};
+
+export const STATUSES = Object.keys(STATUS_LABELS) as TaskStatus[];
+export const PRIORITIES = Object.keys(PRIORITY_LABELS) as TaskPriority[];
+export const SORT_KEYS = Object.keys(SORT_LABELS) as SortKey[];
+
+export const DEFAULT_SORT = "-createdAt";
+
+/** The direction a first click on a column header sorts by: newest or most urgent first. */
+export const FIRST_DIRECTION: Record<SortKey, "asc" | "desc"> = {
+  createdAt: "desc",
+  updatedAt: "desc",
+  dueAt: "asc",
+  priority: "desc",
+  title: "asc",
+  status: "asc",
+};
+
+const dateFormat = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "short", day: "numeric" });
+const dateTimeFormat = new Intl.DateTimeFormat("en-US", {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+export function formatDate(iso: string | null): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
+}
+
+export function formatDateTime(iso: string | null): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTimeFormat.format(date);
+}

@@ -1,0 +1,119 @@
+// Switches between queries without flashing: a new query (or a refresh after a write) gets its own
+// BlockStore, loaded in the background while the previous one stays on screen; it is promoted only
+// once the rows it must show first have answered. A newer query discards an older pending one
+// (aborting its requests), so results can never arrive out of order.
+import { BlockStore, type BlockStoreOptions, type FetchPage } from "./block-store";
+
+export interface FeedRange {
+  first: number;
+  last: number;
+}
+
+export interface FeedQuery {
+  /** Identity of the filters and sort; a new key means the view starts at `startRow`. */
+  queryKey: string;
+  /** Bumped after writes: same query, fresh rows, same position. */
+  revision: number;
+  fetchPage: FetchPage;
+  startRow: number;
+}
+
+/** Rows shown before the viewport has been measured. */
+export const INITIAL_ROWS = 60;
+
+export class RowFeed {
+  shown: BlockStore | null = null;
+  pending: BlockStore | null = null;
+  /** Row the shown store wants to be scrolled to when it was promoted (null: keep position). */
+  startRow: number | null = null;
+  private pendingStart: number | null = null;
+  private pendingRange: FeedRange = { first: 0, last: INITIAL_ROWS };
+  private range: FeedRange = { first: 0, last: INITIAL_ROWS };
+  private shownQuery: string | null = null;
+  private pendingQuery: string | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly options: BlockStoreOptions = {}) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** The query the view asks for; no-op when it is what is shown or already pending. */
+  setQuery(query: FeedQuery): void {
+    const key = `${query.queryKey}#${query.revision}`;
+    if (this.pending?.key === key || (this.pending === null && this.shown?.key === key)) return;
+    this.pending?.dispose();
+    const sameQuery = this.shownQuery === query.queryKey;
+    const store = new BlockStore(key, query.fetchPage, this.options);
+    this.pending = store;
+    this.pendingQuery = query.queryKey;
+    this.pendingStart = sameQuery ? null : query.startRow;
+    this.pendingRange = sameQuery
+      ? this.range
+      : {
+          first: query.startRow,
+          last: query.startRow + (this.range.last - this.range.first || INITIAL_ROWS),
+        };
+    store.subscribe(() => this.onPendingChange(store));
+    store.ensure(this.pendingRange.first, this.pendingRange.last);
+    this.emit();
+  }
+
+  /** The viewport shows rows [first, last] of the shown store. */
+  request(first: number, last: number): void {
+    this.range = { first, last };
+    this.shown?.ensure(first, last);
+  }
+
+  /** Error from the pending load (shown next to the still visible previous rows), else the shown store's. */
+  get error(): unknown {
+    return this.pending?.lastError ?? this.shown?.lastError ?? null;
+  }
+
+  retry(): void {
+    this.pending?.retry();
+    this.shown?.retry();
+  }
+
+  dispose(): void {
+    this.pending?.dispose();
+    this.shown?.dispose();
+    this.pending = null;
+    this.shown = null;
+    this.listeners.clear();
+  }
+
+  private onPendingChange(store: BlockStore): void {
+    if (store !== this.pending) return;
+    const { first, last } = this.pendingRange;
+    if (store.settled(first, last) && store.lastError === null) {
+      this.shown?.dispose();
+      this.shown = store;
+      this.shownQuery = this.pendingQuery;
+      this.startRow = this.pendingStart;
+      this.pending = null;
+      store.subscribe(() => {
+        if (store === this.shown) this.emit();
+      });
+      if (this.startRow !== null) this.range = this.pendingRange;
+    } else if (store.lastError !== null && this.shown === null) {
+      // Nothing to keep on screen: show the failing store so its error is visible.
+      this.shown = store;
+      this.shownQuery = this.pendingQuery;
+      this.startRow = this.pendingStart;
+      this.pending = null;
+      store.subscribe(() => {
+        if (store === this.shown) this.emit();
+      });
+    }
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}

@@ -1,0 +1,119 @@
+// The view lives in the URL (?sort=-dueAt&status=todo,blocked&q=invoice&row=4812000&task=42) so it
+// can be shared and survives a reload. Parsing is forgiving: unknown values are dropped, never
+// sent to the API.
+import type { ListParams } from "./api";
+import {
+  DEFAULT_SORT,
+  PRIORITIES,
+  SORT_KEYS,
+  type SortKey,
+  STATUSES,
+  type TaskPriority,
+  type TaskStatus,
+} from "./labels";
+
+export interface ViewState {
+  sort: string;
+  status: TaskStatus[];
+  priority: TaskPriority[];
+  assignee: string;
+  tag: string;
+  q: string;
+  /** 0-based global index of the top visible row. */
+  row: number;
+  /** Open detail drawer: a task id, "new", or null. */
+  task: string | null;
+}
+
+export const DEFAULT_VIEW: ViewState = {
+  sort: DEFAULT_SORT,
+  status: [],
+  priority: [],
+  assignee: "",
+  tag: "",
+  q: "",
+  row: 0,
+  task: null,
+};
+
+function listOf<T extends string>(value: string | null, allowed: readonly T[]): T[] {
+  if (!value) return [];
+  const wanted = new Set(value.split(","));
+  return allowed.filter((item) => wanted.has(item));
+}
+
+export function parseSort(sort: string): { key: SortKey; direction: "asc" | "desc" } {
+  const key = sort.replace(/^-/, "");
+  const valid = (SORT_KEYS as string[]).includes(key) ? (key as SortKey) : "createdAt";
+  return { key: valid, direction: sort.startsWith("-") || valid !== key ? "desc" : "asc" };
+}
+
+export function formatSort(key: SortKey, direction: "asc" | "desc"): string {
+  return direction === "desc" ? `-${key}` : key;
+}
+
+export function parseViewState(search: string): ViewState {
+  const params = new URLSearchParams(search);
+  const sort = parseSort(params.get("sort") ?? DEFAULT_SORT);
+  const row = Number(params.get("row"));
+  const task = params.get("task");
+  return {
+    sort: formatSort(sort.key, sort.direction),
+    status: listOf(params.get("status"), STATUSES),
+    priority: listOf(params.get("priority"), PRIORITIES),
+    assignee: (params.get("assignee") ?? "").slice(0, 100),
+    tag: (params.get("tag") ?? "").slice(0, 40),
+    q: (params.get("q") ?? "").slice(0, 200),
+    row: Number.isSafeInteger(row) && row > 0 ? row : 0,
+    task: task === "new" || (task !== null && /^[1-9]\d{0,18}$/.test(task)) ? task : null,
+  };
+}
+
+/** Query string for a view, leaving defaults out so shared links stay short. */
+export function serializeViewState(view: ViewState): string {
+  const params = new URLSearchParams();
+  if (view.sort !== DEFAULT_SORT) params.set("sort", view.sort);
+  if (view.status.length) params.set("status", view.status.join(","));
+  if (view.priority.length) params.set("priority", view.priority.join(","));
+  if (view.assignee.trim()) params.set("assignee", view.assignee.trim());
+  if (view.tag.trim()) params.set("tag", view.tag.trim());
+  if (view.q.trim()) params.set("q", view.q.trim());
+  if (view.row > 0) params.set("row", String(view.row));
+  if (view.task) params.set("task", view.task);
+  const text = params.toString().replaceAll("%2C", ",");
+  return text ? `?${text}` : "";
+}
+
+export function listParams(view: ViewState): ListParams {
+  return {
+    sort: view.sort,
+    status: view.status,
+    priority: view.priority,
+    assignee: view.assignee.trim() || undefined,
+    tag: view.tag.trim() || undefined,
+    q: view.q.trim() || undefined,
+  };
+}
+
+/** Identity of the rows a view asks for (position and drawer excluded). */
+export function queryKey(view: ViewState): string {
+  const params = listParams(view);
+  return JSON.stringify([
+    params.sort,
+    params.status?.join(","),
+    params.priority?.join(","),
+    params.assignee,
+    params.tag,
+    params.q,
+  ]);
+}
+
+export function hasFilters(view: ViewState): boolean {
+  return (
+    view.status.length > 0 ||
+    view.priority.length > 0 ||
+    view.assignee.trim() !== "" ||
+    view.tag.trim() !== "" ||
+    view.q.trim() !== ""
+  );
+}

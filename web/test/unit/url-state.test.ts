@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_VIEW,
+  hasFilters,
+  listParams,
+  parseViewState,
+  queryKey,
+  serializeViewState,
+} from "../../src/lib/url-state";
+
+describe("url state", () => {
+  it("when the URL is empty, then the default view results and serializes to nothing", () => {
+    expect(parseViewState("")).toEqual(DEFAULT_VIEW);
+    expect(serializeViewState(DEFAULT_VIEW)).toBe("");
+  });
+
+  it("when a view is serialized and parsed again, then it is the same view", () => {
+    const view = {
+      ...DEFAULT_VIEW,
+      sort: "dueAt",
+      status: ["todo" as const, "blocked" as const],
+      priority: ["urgent" as const],
+      assignee: "ana",
+      tag: "ops",
+      q: "invoice 42",
+      row: 4_812_000,
+      task: "17",
+    };
+    const search = serializeViewState(view);
+    expect(search).toBe(
+      "?sort=dueAt&status=todo,blocked&priority=urgent&assignee=ana&tag=ops&q=invoice+42&row=4812000&task=17",
+    );
+    expect(parseViewState(search)).toEqual(view);
+  });
+
+  it("when the URL holds unknown values, then they are dropped rather than sent to the API", () => {
+    const view = parseViewState("?sort=-bogus&status=todo,nope&priority=mega&row=-5&task=abc");
+    expect(view.sort).toBe("-createdAt");
+    expect(view.status).toEqual(["todo"]);
+    expect(view.priority).toEqual([]);
+    expect(view.row).toBe(0);
+    expect(view.task).toBeNull();
+  });
+
+  it("when only the position or the drawer changes, then the query key stays the same", () => {
+    const base = parseViewState("?q=x");
+    expect(queryKey({ ...base, row: 500, task: "new" })).toBe(queryKey(base));
+    expect(queryKey({ ...base, q: "y" })).not.toBe(queryKey(base));
+  });
+
+  it("when filters are blank, then they are left out of the API parameters", () => {
+    expect(listParams({ ...DEFAULT_VIEW, q: "  ", assignee: " ana " })).toMatchObject({
+      q: undefined,
+      assignee: "ana",
+    });
+    expect(hasFilters({ ...DEFAULT_VIEW, q: " " })).toBe(false);
+    expect(hasFilters({ ...DEFAULT_VIEW, status: ["done"] })).toBe(true);
+  });
+});
