@@ -98,12 +98,15 @@ local function newer(cur, version)
 end`;
 
 const SCRIPTS = {
-  // KEYS task. ARGV json version ttlMs
+  // KEYS epoch task. ARGV epochSeenByTheRead json version ttlMs
+  // A refill lands only in the key space its read missed in: once the epoch moved (a write that
+  // could not reach Redis, a restart, an invalidation), what PostgreSQL said before may be stale.
   mtFill: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `${LUA_NEWER}
-if newer(redis.call('GET', KEYS[1]), tonumber(ARGV[2])) then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) return 1 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if newer(redis.call('GET', KEYS[2]), tonumber(ARGV[3])) then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4]) return 1 end
 return 0`,
   },
   // KEYS epoch task gen idx build lock touched exp
@@ -228,7 +231,14 @@ return old or ''`,
 } as const;
 
 interface CacheCommands {
-  mtFill(task: string, json: string, version: number, ttlMs: number): Promise<number>;
+  mtFill(
+    epochKey: string,
+    task: string,
+    epoch: string,
+    json: string,
+    version: number,
+    ttlMs: number,
+  ): Promise<number>;
   mtWrite(...args: (string | number)[]): Promise<[number, string?]>;
   mtIndexRead(...args: (string | number)[]): Promise<[number, number?, string[]?]>;
   mtBuildStart(...args: (string | number)[]): Promise<number>;
@@ -429,11 +439,17 @@ async function currentEpoch(redis: Client): Promise<string> {
 
 export type CachedTask = { json: string; version: number } | "deleted" | undefined;
 
+/** What one MGET found, and the key space it looked in (a refill may only land there). */
+export interface TaskRead {
+  entries: CachedTask[];
+  epoch: string;
+}
+
 /**
  * One MGET for a set of ids (with the epoch in the same round trip). Returns undefined when the
  * cache is unavailable; otherwise one slot per id: the task, "deleted" (tombstone) or undefined.
  */
-export async function getTasks(ids: string[]): Promise<CachedTask[] | undefined> {
+export async function getTasks(ids: string[]): Promise<TaskRead | undefined> {
   const redis = await available();
   if (!redis || ids.length === 0) return undefined;
   try {
@@ -446,12 +462,13 @@ export async function getTasks(ids: string[]): Promise<CachedTask[] | undefined>
           epoch = undefined;
           continue;
         }
-        return values.slice(1).map((value): CachedTask => {
+        const entries = values.slice(1).map((value): CachedTask => {
           if (value === null || value === undefined) return undefined;
           if (value === "D") return "deleted";
           const facts = taskFacts(value);
           return facts ? { json: value, version: facts.version } : undefined;
         });
+        return { entries, epoch: e };
       }
       return undefined;
     });
@@ -460,14 +477,17 @@ export async function getTasks(ids: string[]): Promise<CachedTask[] | undefined>
   }
 }
 
-/** Refills entries read from PostgreSQL in one pipeline; never overwrites a newer write or a delete. */
-export async function fillTasks(tasks: { id: string; json: string }[]): Promise<void> {
+/**
+ * Refills entries that `read` missed, in one pipeline. Never overwrites a newer write or a delete,
+ * and never lands in a key space other than the one the read missed in.
+ */
+export async function fillTasks(read: TaskRead, tasks: { id: string; json: string }[]): Promise<void> {
   const redis = await available();
   if (!redis || tasks.length === 0) return;
   count("fills", tasks.length);
   try {
     await timed(async () => {
-      const k = keys(await currentEpoch(redis));
+      const k = keys(read.epoch);
       const pipeline = redis.pipeline() as unknown as CacheCommands & { exec(): Promise<unknown> };
       let queued = 0;
       for (const task of tasks) {
@@ -475,7 +495,7 @@ export async function fillTasks(tasks: { id: string; json: string }[]): Promise<
         if (!facts) continue;
         const ttl = entryTtlMs(config.CACHE_TTL_SECONDS, facts.expiresAtMs);
         if (ttl <= 0) continue;
-        pipeline.mtFill(k.task(task.id), task.json, facts.version, ttl);
+        pipeline.mtFill(EPOCH_KEY, k.task(task.id), read.epoch, task.json, facts.version, ttl);
         queued += 1;
       }
       if (queued > 0) await pipeline.exec();

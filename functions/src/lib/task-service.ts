@@ -12,20 +12,14 @@ import * as repo from "./tasks-repo";
 
 cache.setIndexReader(repo.indexRows);
 
-const taskFlights = new Map<string, Promise<repo.VersionedTask>>();
-
-/** Concurrent misses for one id in this process share one query. */
-function loadTaskOnce(id: string): Promise<repo.VersionedTask> {
-  const running = taskFlights.get(id);
-  if (running) return running;
-  const promise = repo.getTask(id).finally(() => taskFlights.delete(id));
-  taskFlights.set(id, promise);
-  return promise;
-}
-
+/**
+ * A miss for one task is its own primary-key lookup, deliberately not shared with a concurrent one:
+ * a query that started before a write committed would hand the old version to a reader that
+ * arrived after the commit.
+ */
 export async function readTask(id: string): Promise<repo.VersionedTask> {
   const cached = await cache.getTasks([id]);
-  const entry = cached?.[0];
+  const entry = cached?.entries[0];
   if (entry === "deleted") {
     cache.noteRead("hit");
     throw new NotFoundError(`Task ${id} not found`);
@@ -36,8 +30,8 @@ export async function readTask(id: string): Promise<repo.VersionedTask> {
   }
   cache.noteRead(cached ? "miss" : "bypass");
   if (!cached) return repo.getTask(id);
-  const task = await loadTaskOnce(id);
-  await cache.fillTasks([task]);
+  const task = await repo.getTask(id);
+  await cache.fillTasks(cached, [task]);
   return task;
 }
 
@@ -51,7 +45,7 @@ async function tasksByIds(ids: string[]): Promise<Map<string, string>> {
   const cached = await cache.getTasks(ids);
   const misses: string[] = [];
   ids.forEach((id, i) => {
-    const entry = cached?.[i];
+    const entry = cached?.entries[i];
     if (entry === "deleted") return;
     if (entry) found.set(id, entry.json);
     else misses.push(id);
@@ -62,7 +56,7 @@ async function tasksByIds(ids: string[]): Promise<Map<string, string>> {
   if (misses.length > 0) {
     const rows = await repo.getTasks(misses);
     for (const row of rows) found.set(row.id, row.json);
-    if (cached) await cache.fillTasks(rows);
+    if (cached) await cache.fillTasks(cached, rows);
   }
   return found;
 }

@@ -7,7 +7,7 @@ import { handler as getTask } from "../../src/handlers/get-task";
 import { handler as listTasks } from "../../src/handlers/list-tasks";
 import { handler as taskStats } from "../../src/handlers/task-stats";
 import { handler as updateTask } from "../../src/handlers/update-task";
-import { cacheHealth, indexSnapshot, invalidateAll } from "../../src/lib/cache";
+import { cacheHealth, fillTasks, getTasks, indexSnapshot, invalidateAll } from "../../src/lib/cache";
 import { query } from "../../src/lib/db";
 import { ListTasksQuery } from "../../src/lib/schemas";
 import { invalidateCaches, rebuildTaskIndex } from "../../src/lib/task-service";
@@ -100,6 +100,23 @@ describe("read-after-write", () => {
     expect((await stats()).json()).toEqual(statsBefore);
     await expectListMatchesDatabase();
     expect(await indexSnapshot()).toEqual(await liveIdsByCreatedDesc());
+  });
+
+  it("when the key space moves between a miss and its refill, then the refill is dropped", async () => {
+    // A Redis restart or a write that could not reach Redis moves the epoch; a reader that read
+    // PostgreSQL before that may hold a version older than the one committed meanwhile.
+    const task = (await create({ title: `Refill ${uniqueMarker("refill")}` })).json();
+    await invalidateAll(false);
+    const missed = await getTasks([task.id]);
+    expect(missed?.entries).toEqual([undefined]);
+    const before = await repo.getTask(task.id);
+    await invalidateAll(false);
+    if (missed) await fillTasks(missed, [before]);
+    expect((await getTasks([task.id]))?.entries).toEqual([undefined]);
+
+    const fresh = await getTasks([task.id]);
+    if (fresh) await fillTasks(fresh, [before]);
+    expect((await getTasks([task.id]))?.entries[0]).toMatchObject({ version: before.version });
   });
 
   it("when 50 identical requests miss at once, then one query answers all of them", async () => {
@@ -208,6 +225,9 @@ describe("index rebuild", () => {
   });
 
   it("when a page's cursor walks the index forward and back, then it matches PostgreSQL page for page", async () => {
+    // Four full pages whatever the database held before: these are the newest tasks.
+    const tag = uniqueMarker("walk");
+    for (let i = 0; i < 17; i += 1) await create({ title: `Walk ${i} ${tag}`, tags: [tag] });
     await ensureIndex();
     let response = await expectListMatchesDatabase({ limit: "4" });
     const pages = [response.json().items.map((t: { id: string }) => t.id)];
