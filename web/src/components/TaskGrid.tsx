@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Task } from "../lib/api";
 import { formatCount } from "../lib/row-window";
 import { hasFilters } from "../lib/url-state";
@@ -47,10 +47,15 @@ export function TaskBrowser() {
     [feed],
   );
 
-  const closeDrawer = useCallback(() => {
-    update({ task: null });
-    requestAnimationFrame(focusGrid);
-  }, [update]);
+  const closeDrawer = useCallback(() => update({ task: null }), [update]);
+  // Focus goes back to the grid in the same commit that removes the drawer, so there is never a
+  // moment (or a frame) where the dialog is gone and focus is nowhere.
+  const drawerWasOpen = useRef(false);
+  useLayoutEffect(() => {
+    const open = view.task !== null;
+    if (drawerWasOpen.current && !open) focusGrid();
+    drawerWasOpen.current = open;
+  }, [view.task]);
 
   const onTopRow = useCallback((row: number) => update({ row }), [update]);
   const onRange = useCallback((first: number, last: number) => feed.request(first, last), [feed]);
