@@ -92,6 +92,37 @@ export async function query<Row extends pg.QueryResultRow>(
   }
 }
 
+/**
+ * Runs one read-only statement with its own short time limit: its rows, or "timeout" when
+ * PostgreSQL cancelled it at `ms`. For plans that are cheap or hopeless, never in between.
+ */
+export async function queryWithin<Row extends pg.QueryResultRow>(
+  ms: number,
+  text: string,
+  values: unknown[] = [],
+): Promise<pg.QueryResult<Row> | "timeout"> {
+  let client: pg.PoolClient;
+  try {
+    client = await getPool().connect();
+  } catch (error) {
+    throw toHttpError(error);
+  }
+  const started = performance.now();
+  try {
+    await client.query(`begin read only; set local statement_timeout = ${Math.max(1, Math.round(ms))}`);
+    const result = await client.query<Row>(text, values);
+    await client.query("commit");
+    return result;
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    if ((error as { code?: string }).code === "57014") return "timeout";
+    throw toHttpError(error);
+  } finally {
+    client.release();
+    recordDb(performance.now() - started);
+  }
+}
+
 /** Runs fn in one transaction on one connection; never touches a second connection meanwhile. */
 export async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let client: pg.PoolClient;

@@ -8,6 +8,8 @@ export type SortKeyName = SortSpec["key"];
 interface SortColumn {
   /** The ordering expression over a row alias; an index exists on (expression, id). */
   expr: (alias: string) => string;
+  /** The table column the expression reads (its index carries it, so a walk can stay index-only). */
+  column: string;
   /** How a cursor's key text is cast back to the expression's type. */
   cast: string;
   isValidKey: (key: string) => boolean;
@@ -17,16 +19,42 @@ const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]
 const isTimestampText = (key: string) => key === "infinity" || TIMESTAMP_TEXT.test(key);
 
 export const SORT_COLUMNS: Record<SortKeyName, SortColumn> = {
-  createdAt: { expr: (a) => `${a}.created_at`, cast: "timestamptz", isValidKey: isTimestampText },
-  updatedAt: { expr: (a) => `${a}.updated_at`, cast: "timestamptz", isValidKey: isTimestampText },
-  dueAt: {
-    expr: (a) => `coalesce(${a}.due_at, 'infinity'::timestamptz)`,
+  createdAt: {
+    expr: (a) => `${a}.created_at`,
+    column: "created_at",
     cast: "timestamptz",
     isValidKey: isTimestampText,
   },
-  priority: { expr: (a) => `${a}.priority`, cast: "int2", isValidKey: (key) => /^[0-3]$/.test(key) },
-  title: { expr: (a) => `${a}.title`, cast: 'text collate "C"', isValidKey: (key) => key.length <= 200 },
-  status: { expr: (a) => `${a}.status`, cast: "text", isValidKey: (key) => key.length <= 20 },
+  updatedAt: {
+    expr: (a) => `${a}.updated_at`,
+    column: "updated_at",
+    cast: "timestamptz",
+    isValidKey: isTimestampText,
+  },
+  dueAt: {
+    expr: (a) => `coalesce(${a}.due_at, 'infinity'::timestamptz)`,
+    column: "due_at",
+    cast: "timestamptz",
+    isValidKey: isTimestampText,
+  },
+  priority: {
+    expr: (a) => `${a}.priority`,
+    column: "priority",
+    cast: "int2",
+    isValidKey: (key) => /^[0-3]$/.test(key),
+  },
+  title: {
+    expr: (a) => `${a}.title`,
+    column: "title",
+    cast: 'text collate "C"',
+    isValidKey: (key) => key.length <= 200,
+  },
+  status: {
+    expr: (a) => `${a}.status`,
+    column: "status",
+    cast: "text",
+    isValidKey: (key) => key.length <= 20,
+  },
 };
 
 export const SORT_KEY_NAMES = Object.keys(SORT_COLUMNS) as SortKeyName[];
@@ -61,6 +89,24 @@ export function hasFilters(filters: ListFilters): boolean {
 export function isCountable(filters: ListFilters): boolean {
   const { status, priority, ...rest } = filters;
   return Object.values(rest).every((value) => value === undefined);
+}
+
+/**
+ * Columns that every ordering's index carries besides its key (migration 007). Filtering on these
+ * while walking an ordering reads the index alone, never a heap page per row passed over.
+ */
+const COVERED_COLUMNS = ["id", "title", "status", "priority", "expires_at"] as const;
+
+/** Whether these filters test only covered columns (status, priority, search; expiry always). */
+export function isCoveredByIndexes(filters: ListFilters): boolean {
+  const { status, priority, q, ...rest } = filters;
+  return Object.values(rest).every((value) => value === undefined);
+}
+
+/** The columns a walk of this ordering selects: all in its index, so the walk is index-only. */
+export function walkColumns(key: SortKeyName, alias = "t"): string {
+  const columns = new Set<string>([...COVERED_COLUMNS, SORT_COLUMNS[key].column]);
+  return [...columns].map((column) => `${alias}.${column}`).join(", ");
 }
 
 export class SqlParams {

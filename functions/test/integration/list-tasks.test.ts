@@ -126,6 +126,79 @@ describe("GET /tasks search", () => {
   });
 });
 
+describe("GET /tasks search over many rows (probe walks, sized walks, the trigram plan)", () => {
+  // 40,000 rows in which one term is common (1 in 40), one sparse (1 in 1,500) and one only among
+  // the oldest rows, behind 8,000 newer rows without it: each takes another of the search's paths,
+  // and each must answer exactly what the plain SQL ordering answers.
+  const marker = uniqueMarker("walk").toLowerCase();
+  const terms = { common: `${marker}c`, sparse: `${marker}s`, old: `${marker}o` };
+
+  beforeAll(async () => {
+    await query(
+      `insert into tasks (title, status, priority, due_at, created_at, updated_at, expires_at)
+       select concat_ws(' ', 'Walk', case when g % 40 = 0 then upper($1) end,
+                        case when g % 1500 = 7 then $2 end, case when g > 32000 and g % 30 = 0 then $3 end, g),
+              (array['todo','in_progress','blocked','done'])[1 + g % 4], (g % 4)::int2,
+              case when g % 3 = 0 then null else '2031-01-01'::timestamptz + (g % 97) * interval '1 day' end,
+              '2029-01-01'::timestamptz - g * interval '1 second', '2029-01-01'::timestamptz - (g % 777) * interval '1 second',
+              case when g % 400 = 0 then now() - interval '1 day' end
+       from generate_series(1, 40000) g`,
+      [terms.common, terms.sparse, terms.old],
+    );
+    await query("analyze tasks");
+  });
+
+  async function expectedSearch(
+    term: string,
+    sortParam: string,
+    offset: number,
+    limit: number,
+    status?: string,
+  ) {
+    const key = sortParam.replace(/^-/, "") as (typeof SORT_KEYS)[number];
+    const direction = sortParam.startsWith("-") ? "desc" : "asc";
+    const result = await query<{ id: string }>(
+      `select t.id::text as id from tasks t where ${LIVE} and t.title ilike $1
+         and ($4::text[] is null or t.status = any($4::text[]))
+       order by ${orderBy(key, direction)} offset $2 limit $3`,
+      [`%${term}%`, offset, limit, status?.split(",") ?? null],
+    );
+    return result.rows.map((row) => row.id);
+  }
+
+  for (const [name, term] of Object.entries(terms)) {
+    for (const sort of ["-createdAt", "title", "-updatedAt", "dueAt"]) {
+      it(`when searching a ${name} term sorted by ${sort}, then pages by offset and cursor equal the plain ordering`, async () => {
+        for (const [offset, limit] of [
+          [0, 7],
+          [0, 50],
+          [30, 20],
+        ] as const) {
+          const page = await list({
+            q: terms[name as keyof typeof terms],
+            sort,
+            offset: String(offset),
+            limit: String(limit),
+          });
+          expect(page.status).toBe(200);
+          expect(ids(page.body)).toEqual(await expectedSearch(term, sort, offset, limit));
+        }
+        let page = await list({ q: term, sort, limit: "25", status: "todo,done" });
+        for (let depth = 0; depth < 3 && page.body.nextCursor; depth += 1) {
+          page = await list({
+            q: term,
+            sort,
+            limit: "25",
+            status: "todo,done",
+            cursor: page.body.nextCursor,
+          });
+          expect(ids(page.body)).toEqual(await expectedSearch(term, sort, 25 * (depth + 1), 25, "todo,done"));
+        }
+      });
+    }
+  }
+});
+
 describe("GET /tasks position access (offset)", () => {
   beforeAll(async () => {
     await insertTasksSql(2_500, uniqueMarker("pos"), 7);
