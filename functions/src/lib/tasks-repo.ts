@@ -563,32 +563,45 @@ export async function rebuildFences(client?: pg.Client): Promise<{ rows: number;
   const connection = client ?? (await connectDedicated("fence-resample"));
   try {
     await connection.query("set work_mem = '256MB'");
-    await connection.query("begin isolation level repeatable read");
-    try {
-      await connection.query("delete from task_rank_log");
-      await connection.query("delete from task_fences");
-      let rows = 0;
-      for (const key of SORT_KEY_NAMES) {
-        const result = await connection.query(
-          `insert into task_fences (sort_key, rank, task_id, created_at, updated_at, due_at, priority, title, status)
-           select $1, f.* from (${fenceSelect(key, "tasks")}) f`,
-          [key],
-        );
-        rows = Math.max(rows, (result.rowCount ?? 0) * FENCE_SPACING);
-        await connection.query(
-          `insert into task_fence_builds (sort_key, built_at, row_count) values ($1, now(), $2)
-           on conflict (sort_key) do update set built_at = excluded.built_at, row_count = excluded.row_count`,
-          [key, result.rowCount ?? 0],
-        );
+    // Two resamples at once (the schedule and a seed, say) conflict on the log entries both delete;
+    // the loser's snapshot is stale, so it starts over from a new one.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await resampleOnce(connection, started);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= 4 || (code !== "40001" && code !== "40P01")) throw toHttpError(error);
       }
-      await connection.query("commit");
-      return { rows, ms: Math.round(performance.now() - started) };
-    } catch (error) {
-      await connection.query("rollback").catch(() => {});
-      throw toHttpError(error);
     }
   } finally {
     if (!client) await connection.end().catch(() => {});
+  }
+}
+
+async function resampleOnce(connection: pg.Client, started: number): Promise<{ rows: number; ms: number }> {
+  await connection.query("begin isolation level repeatable read");
+  try {
+    await connection.query("delete from task_rank_log");
+    await connection.query("delete from task_fences");
+    let rows = 0;
+    for (const key of SORT_KEY_NAMES) {
+      const result = await connection.query(
+        `insert into task_fences (sort_key, rank, task_id, created_at, updated_at, due_at, priority, title, status)
+         select $1, f.* from (${fenceSelect(key, "tasks")}) f`,
+        [key],
+      );
+      rows = Math.max(rows, (result.rowCount ?? 0) * FENCE_SPACING);
+      await connection.query(
+        `insert into task_fence_builds (sort_key, built_at, row_count) values ($1, now(), $2)
+         on conflict (sort_key) do update set built_at = excluded.built_at, row_count = excluded.row_count`,
+        [key, result.rowCount ?? 0],
+      );
+    }
+    await connection.query("commit");
+    return { rows, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    await connection.query("rollback").catch(() => {});
+    throw error;
   }
 }
 

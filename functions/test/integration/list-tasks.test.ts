@@ -135,17 +135,21 @@ describe("GET /tasks search over many rows (probe walks, sized walks, the trigra
 
   beforeAll(async () => {
     await query(
-      `insert into tasks (title, status, priority, due_at, created_at, updated_at, expires_at)
+      `insert into tasks (title, tags, status, priority, due_at, created_at, updated_at, expires_at)
        select concat_ws(' ', 'Walk', case when g % 40 = 0 then upper($1) end,
                         case when g % 1500 = 7 then $2 end, case when g > 32000 and g % 30 = 0 then $3 end, g),
+              array[$4::text],
               (array['todo','in_progress','blocked','done'])[1 + g % 4], (g % 4)::int2,
               case when g % 3 = 0 then null else '2031-01-01'::timestamptz + (g % 97) * interval '1 day' end,
               '2029-01-01'::timestamptz - g * interval '1 second', '2029-01-01'::timestamptz - (g % 777) * interval '1 second',
               case when g % 400 = 0 then now() - interval '1 day' end
        from generate_series(1, 40000) g`,
-      [terms.common, terms.sparse, terms.old],
+      [terms.common, terms.sparse, terms.old, marker],
     );
     await query("analyze tasks");
+  });
+  afterAll(async () => {
+    await query("delete from tasks where tags @> array[$1::text]", [marker]);
   });
 
   async function expectedSearch(
