@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { rebuildTaskIndex } from "../lib/task-service";
-import { pendingRankChanges, purgeExpired, rebuildFences } from "../lib/tasks-repo";
+import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../lib/tasks-repo";
 
 /** Changes logged since the last resample before positions are worth resampling. */
 const RESAMPLE_AFTER = 5_000;
@@ -9,8 +9,8 @@ const RESAMPLE_AFTER = 5_000;
 const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.boolean().optional() });
 
 /**
- * Scheduled housekeeping (every minute): purges expired tasks and resamples position fences when
- * enough writes have accumulated, and builds the cache's position index when it is missing (the one
+ * Scheduled housekeeping (every minute): purges expired tasks, resamples position fences and
+ * vacuums the task tables when enough writes have accumulated, and builds the cache's position index when it is missing (the one
  * place that build runs besides a background kick; never inside a user request). Input
  * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
  * not an object of that shape throws, so the Invoke API reports a function error, not a result.
@@ -20,6 +20,7 @@ export const handler = async (event: unknown = {}) => {
   const purged = await purgeExpired();
   const pending = await pendingRankChanges();
   const resampled = force === true || pending >= RESAMPLE_AFTER ? await rebuildFences() : null;
+  const vacuum = await vacuumIfNeeded();
   const index = await rebuildTaskIndex({ force: reindex === true });
-  return { purged, pending, resampled, index };
+  return { purged, pending, resampled, vacuum, index };
 };

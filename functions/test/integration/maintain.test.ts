@@ -1,0 +1,36 @@
+// The scheduled maintain function against the real database: it keeps the task tables vacuumed
+// whether or not the server runs autovacuum (this machine's does not).
+import { describe, expect, it } from "vitest";
+import { handler as maintain } from "../../src/handlers/maintain";
+import { query } from "../../src/lib/db";
+import { VACUUM_AFTER } from "../../src/lib/tasks-repo";
+import { waitFor } from "../support/cache-kit";
+import { uniqueMarker } from "../support/factories";
+
+async function changedSinceVacuum(): Promise<number> {
+  const { rows } = await query<{ changed: string }>(
+    "select n_dead_tup + n_ins_since_vacuum as changed from pg_stat_user_tables where relid = 'tasks'::regclass",
+  );
+  return Number(rows[0]?.changed ?? 0);
+}
+
+describe("maintain", () => {
+  it("when enough rows changed since the last vacuum, then it vacuums and the pages are all-visible again", async () => {
+    const marker = uniqueMarker("vacuum");
+    await query(
+      "insert into tasks (title, tags) select 'Vacuum ' || g, array[$1] from generate_series(1, $2) g",
+      [marker, VACUUM_AFTER + 1_000],
+    );
+    // Statistics reach the shared counters up to a second after the commit.
+    await waitFor(async () => (await changedSinceVacuum()) >= VACUUM_AFTER, 10_000);
+
+    const report = await maintain({});
+    expect(report.vacuum).toMatchObject({ vacuumed: true, changed: expect.any(Number) });
+    const { rows } = await query<{ pages: number; visible: number }>(
+      "select relpages as pages, relallvisible as visible from pg_class where oid = 'tasks'::regclass",
+    );
+    const { pages, visible } = rows[0] ?? { pages: 0, visible: 0 };
+    expect(visible).toBeGreaterThan(pages * 0.8);
+    await query("delete from tasks where tags @> array[$1::text]", [marker]);
+  });
+});
