@@ -154,7 +154,7 @@ export function scenarios(data: ScenarioData): Scenario[] {
       target: WRITE,
       method: "POST",
       onResponse: (status, body) => {
-        const id = status === 201 ? /"id":"(\d+)"/.exec(body)?.[1] : undefined;
+        const id = status === 201 ? /"id"\s*:\s*"(\d+)"/.exec(body)?.[1] : undefined;
         if (id) created.push(id);
       },
       request: () => ({
