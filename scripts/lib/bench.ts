@@ -96,6 +96,20 @@ async function ensureTasks(apiUrl: string, lambdaUrl: string, count: number, res
   }
 }
 
+/** A background build of the cache's position index (after a seed) would compete for the cores. */
+async function untilIndexReady(apiUrl: string): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const health = (await (await fetch(`${apiUrl}/health`)).json()) as {
+      cache?: { state?: string; index?: { ready?: boolean; building?: boolean } };
+    };
+    const index = health.cache?.index;
+    if (health.cache?.state !== "ok" || (index?.ready && !index.building)) return;
+    if (Date.now() > deadline) throw new Error("the cache's position index was not built within 5 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 function judge(
   row: Omit<Row, "met" | "why" | "target">,
   scenario: Scenario,
@@ -122,6 +136,7 @@ async function benchStack(
   // The steady state a deployment keeps with its every-minute schedule: expired tasks purged,
   // fences resampled once earlier runs' writes have piled up, the cache's index built.
   log(`maintain: ${JSON.stringify(await invokeMaintain(lambdaUrl))}`);
+  await untilIndexReady(apiUrl);
   const data = await loadScenarioData(apiUrl, options.count);
   const list = scenarios(data).filter(
     (scenario) => !options.only || scenario.name === "ping" || options.only.test(scenario.name),
