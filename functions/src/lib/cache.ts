@@ -789,6 +789,34 @@ export async function invalidateAll(kick = true): Promise<boolean> {
 
 const inFlight = new Map<string, Promise<string>>();
 
+/**
+ * Bodies this process has already read or built, by Redis key. Redis keeps the truth; a memo entry
+ * only saves fetching the same body again while its key is current: the key names the epoch and the
+ * generation, which every write replaces before it answers, so a body found under the current key
+ * is the one Redis holds. It is kept no longer than Redis keeps it (TTL, next task expiry).
+ */
+const MEMO_MAX_ENTRIES = 200;
+const MEMO_MAX_BYTES = 64 * 1024;
+const memo = new Map<string, { body: string; validUntilMs: number }>();
+
+function memoGet(valueKey: string): string | undefined {
+  const entry = memo.get(valueKey);
+  if (!entry) return undefined;
+  if (Date.now() >= entry.validUntilMs) {
+    memo.delete(valueKey);
+    return undefined;
+  }
+  return entry.body;
+}
+
+function memoSet(valueKey: string, body: string, ttlMs: number): void {
+  if (body.length > MEMO_MAX_BYTES || ttlMs <= 0) return;
+  memo.delete(valueKey);
+  memo.set(valueKey, { body, validUntilMs: Date.now() + ttlMs });
+  // A Map iterates in insertion order: the first key is the least recently stored.
+  if (memo.size > MEMO_MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
+}
+
 export interface Loaded {
   body: string;
   /** Instant (ms) after which the body may be wrong without any write (the next task expiry). */
@@ -799,7 +827,8 @@ export interface Loaded {
  * A response body cached under the normalised query and the current generation. Every write moves
  * the generation, so older pages are simply never read again and age out by TTL. Misses are
  * single-flight within the process (a map of promises) and across processes (a short fill lock
- * that others wait on briefly before querying themselves).
+ * that others wait on briefly before querying themselves). A body this process already holds for
+ * the current key costs one round trip (epoch and generation); otherwise two.
  */
 export async function cachedQuery(normalized: string, load: () => Promise<Loaded>): Promise<string> {
   const redis = await available();
@@ -821,7 +850,15 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
         await redis.set(k.gen, tokenOf(), "NX");
         gen = (await redis.get(k.gen)) ?? tokenOf();
       }
-      return { e, gen, body: await redis.get(k.query(gen, normalized)) };
+      const valueKey = k.query(gen, normalized);
+      const remembered = memoGet(valueKey);
+      if (remembered !== undefined) return { e, gen, body: remembered };
+      const [[, body], [, ttl]] = (await redis.multi().get(valueKey).pttl(valueKey).exec()) as [
+        [unknown, string | null],
+        [unknown, number],
+      ];
+      if (body !== null) memoSet(valueKey, body, ttl);
+      return { e, gen, body };
     });
   } catch {
     located = undefined;
@@ -853,7 +890,10 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
       count("queryLoads");
       const loaded = await load();
       const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
-      if (ttl > 0) await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => {});
+      if (ttl > 0) {
+        const stored = await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => null);
+        if (stored === "OK") memoSet(valueKey, loaded.body, ttl);
+      }
       return loaded.body;
     } finally {
       redis.del(lockKey).catch(() => {});
