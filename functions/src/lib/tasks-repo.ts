@@ -23,6 +23,7 @@ import type {
   UpdateTaskInput,
 } from "./schemas";
 import { TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
+import { readSearchPage } from "./search-plan";
 import {
   type Comparison,
   filterConditions,
@@ -112,26 +113,12 @@ async function fetchPage(...args: Parameters<typeof pageQuery>): Promise<PageRow
   return (await query<PageRow>(text, values)).rows;
 }
 
-/** Rows of an ordering a search probes first, index-only (about 1 ms at 1M rows). */
-const SEARCH_PROBE_ROWS = 4_000;
-/** The longest index-only walk a search takes (~25 ms); beyond it the trigram plan is cheaper. */
-const SEARCH_WALK_MAX_ROWS = 100_000;
 /** Deeper than this, a search goes straight to the planner's plan. */
 const SEARCH_WALK_MAX_DEPTH = 1_000;
-/** How long the trigram plan may run when the probe found nothing: enough for a rare term. */
+/** How long the trigram plan may run for a term that looks rare: enough when matches are few. */
 const SEARCH_RARE_TERM_MS = 4;
 
-/**
- * A search page. The planner cannot estimate how many titles contain a substring (it guessed 98
- * for 16,295 at 1M rows), so it picks the trigram bitmap, which reads every match's heap page (34 ms
- * alone, 650 ms under load, for that phrase) where walking the ordering's index would read a few
- * thousand index entries (about 1 ms). Which plan wins depends on how common the term is, so:
- * 1. A probe walks the first rows of the ordering. A walk that fills the page is exactly right, as
- *    it read a prefix of the ordering; a probe that found some matches sizes one longer walk.
- * 2. A probe that found none means a rare term, or newest rows unlike the rest (a bulk of imports):
- *    the trigram plan gets a few milliseconds, which is plenty when matches are few.
- * 3. If that runs out, the term is common after all: walk further, sized as in 1.
- */
+/** A search page: which plan reads it is search-plan.ts's choice; these are the three it has. */
 async function fetchSearchPage(
   sort: SortSpec,
   filters: Filters,
@@ -140,31 +127,19 @@ async function fetchSearchPage(
   limit: number,
   offset = 0,
 ): Promise<PageRow[]> {
-  const wanted = offset + limit;
-  if (!isCoveredByIndexes(filters) || wanted > SEARCH_WALK_MAX_DEPTH) {
-    return fetchPage(sort, filters, direction, boundary, limit, offset);
-  }
-  const walkOf = (rows: number) => fetchPage(sort, filters, direction, boundary, limit, offset, rows);
-  /** Walks far enough for the page given what a walk of `walked` rows found, if that is affordable. */
-  const sizedWalk = async (walked: number, found: number) => {
-    const needed = Math.ceil((wanted * walked * 1.5) / (offset + found));
-    return needed <= SEARCH_WALK_MAX_ROWS ? walkOf(needed) : undefined;
-  };
-
-  const probe = await walkOf(SEARCH_PROBE_ROWS);
-  if (probe.length === limit) return probe;
-  if (offset + probe.length > 0) {
-    const walked = await sizedWalk(SEARCH_PROBE_ROWS, probe.length);
-    return walked?.length === limit ? walked : fetchPage(sort, filters, direction, boundary, limit, offset);
-  }
-  const planned = pageQuery(sort, filters, direction, boundary, limit, offset);
-  const rare = await queryWithin<PageRow>(SEARCH_RARE_TERM_MS, planned.text, planned.values);
-  if (rare !== "timeout") return rare.rows;
-  const longer = await walkOf(SEARCH_PROBE_ROWS * 8);
-  if (longer.length === limit) return longer;
-  const walked =
-    offset + longer.length > 0 ? await sizedWalk(SEARCH_PROBE_ROWS * 8, longer.length) : undefined;
-  return walked?.length === limit ? walked : fetchPage(sort, filters, direction, boundary, limit, offset);
+  const planned = () => fetchPage(sort, filters, direction, boundary, limit, offset);
+  if (!isCoveredByIndexes(filters) || offset + limit > SEARCH_WALK_MAX_DEPTH) return planned();
+  // Per ordering too: where matches bunch (old rows, one assignee's) differs between orderings.
+  const term = JSON.stringify({ ...filters, order: `${direction}:${sort.key}` });
+  return readSearchPage(term, offset + limit, limit, {
+    walk: (rows) => fetchPage(sort, filters, direction, boundary, limit, offset, rows),
+    rare: async () => {
+      const { text, values } = pageQuery(sort, filters, direction, boundary, limit, offset);
+      const result = await queryWithin<PageRow>(SEARCH_RARE_TERM_MS, text, values);
+      return result === "timeout" ? result : result.rows;
+    },
+    planned,
+  });
 }
 
 export async function listTasks(request: ListTasksQuery): Promise<ListResult> {
