@@ -7,11 +7,12 @@
 // thousand index entries (about 1 ms). Which is cheaper depends on how common the term is:
 // - A walk reads the first N rows of the ordering, index-only, and filters them. One that fills
 //   the page is exactly right, since it read a prefix of the ordering.
-// - Its size comes from the share of rows the term matched last time (remembered per term and
-//   filters in this process), else from a 4,000-row probe.
-// - A term that matched nothing in the probe is rare, or the newest rows are unlike the rest (a
-//   bulk import): the trigram plan gets a few milliseconds, plenty when matches are few. If that
-//   runs out, the term is common after all, and the walks go on.
+// - A term not seen before (or seen to be rare) first gets the trigram plan with a few
+//   milliseconds: plenty when matches are few, and a search that matches nothing is the commonest.
+// - If that runs out, the term is common: walks follow, sized by the share of rows the term
+//   matched last time (remembered per term, filters and ordering in this process), else a
+//   4,000-row probe and a walk sized from what it found (8x further if nothing, as when the newest
+//   rows are unlike the rest).
 
 export interface SearchReaders<Row> {
   /** The page among the first `rows` rows of the ordering; shorter than the limit if they hold too few. */
@@ -57,40 +58,38 @@ export async function readSearchPage<Row>(
   const sizedFor = (share: number) => Math.max(PROBE_ROWS, Math.ceil((wanted * MARGIN) / share));
   const walkAndLearn = async (rows: number) => {
     const page = await read.walk(rows);
-    // A full page proves at least `wanted` matches in `rows`; a short one, exactly the offset plus
-    // its rows; an empty one past an offset, anything up to the offset, so it counts as none.
-    const found = page.length === limit ? wanted : page.length > 0 ? wanted - limit + page.length : 0;
-    remember(term, found / rows);
+    if (page.length === limit) {
+      // At least `wanted` matches in `rows`: only a bound from below, so it never lowers what a
+      // short walk measured (else every sized walk would halve the estimate for the next one).
+      remember(term, Math.max(selectivity.get(term) ?? 0, wanted / rows));
+    } else {
+      // Exactly the offset plus its rows; an empty page past an offset, anything up to the offset.
+      remember(term, page.length > 0 ? (wanted - limit + page.length) / rows : 0);
+    }
     return page;
   };
 
   const known = selectivity.get(term);
-  const first = known === undefined ? PROBE_ROWS : known > 0 ? sizedFor(known) : Number.POSITIVE_INFINITY;
-  if (first <= MAX_WALK_ROWS) {
-    const page = await walkAndLearn(first);
-    if (page.length === limit) return page;
-    const share = selectivity.get(term) ?? 0;
-    if (share > 0) {
-      // A short walk saw `found` < `wanted` matches, so this is longer than the first.
-      const rows = sizedFor(share);
-      if (rows <= MAX_WALK_ROWS) {
-        const longer = await walkAndLearn(rows);
-        if (longer.length === limit) return longer;
-      }
-      return read.planned();
+  if (!known) {
+    // New or known rare: the trigram plan answers at once when matches are few (no match at all
+    // is the commonest search), and runs out of time when they are many.
+    const rare = await read.rare();
+    if (rare !== "timeout") {
+      remember(term, 0);
+      return rare;
     }
   }
-  const rare = await read.rare();
-  if (rare !== "timeout") {
-    remember(term, 0);
-    return rare;
-  }
-  const longer = await walkAndLearn(PROBE_ROWS * 8);
-  if (longer.length === limit) return longer;
-  const share = selectivity.get(term) ?? 0;
-  if (share > 0 && sizedFor(share) <= MAX_WALK_ROWS) {
-    const walked = await walkAndLearn(sizedFor(share));
-    if (walked.length === limit) return walked;
+  let rows = known ? sizedFor(known) : PROBE_ROWS;
+  let sawAny = false;
+  for (let walks = 0; walks < 3 && rows <= MAX_WALK_ROWS; walks += 1) {
+    const page = await walkAndLearn(rows);
+    if (page.length === limit) return page;
+    const share = selectivity.get(term) ?? 0;
+    sawAny ||= share > 0;
+    // Nothing in 32,000 rows either: the trigram plan timed out on load, not on matches.
+    if (!sawAny && rows >= PROBE_ROWS * 8) break;
+    // A short walk found fewer than wanted, so the sized walk is longer; none at all: 8x further.
+    rows = share > 0 ? sizedFor(share) : rows * 8;
   }
   return read.planned();
 }
