@@ -10,7 +10,6 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/lib/migrations";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres";
-import { scheduleMaintain } from "./lib/maintain-schedule";
 
 const ROOT = path.resolve(__dirname, "..");
 const { values: flags } = parseArgs({
@@ -108,13 +107,9 @@ async function main(): Promise<void> {
     },
   );
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-  const stopMaintain = chosen.some(([name]) => name === "functions")
-    ? scheduleMaintain(`http://127.0.0.1:${process.env.LAMBDA_PORT ?? 3002}`, log)
-    : () => {};
   const code: number = await new Promise((resolve) =>
     child.once("exit", (exitCode) => resolve(exitCode ?? 1)),
   );
-  stopMaintain();
   await embedded?.stop().catch(() => {});
   process.exit(code);
 }

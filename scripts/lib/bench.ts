@@ -11,7 +11,7 @@ import { MIGRATIONS_DIR, migrate } from "../../functions/src/lib/migrations";
 import { SeedClient } from "../../functions/src/lib/seed-client";
 import { type Stack, startStack } from "../../functions/test/support/stack";
 import { autocannonRequest, loadScenarioData, type Scenario, scenarios } from "./bench-scenarios";
-import { invokeMaintain } from "./maintain-schedule";
+import { invokeMaintain } from "./maintain";
 
 export type Mode = "inprocess" | "worker";
 
