@@ -118,15 +118,12 @@ const SEARCH_WALK_MAX_DEPTH = 1_000;
 /** How long the trigram plan may run for a term that looks rare: enough when matches are few. */
 const SEARCH_RARE_TERM_MS = 4;
 
+/** What names a page: pageQuery's parameters but the walk. */
+type PageArgs = Parameters<typeof pageQuery> extends [...infer Page, walk?: number] ? Page : never;
+
 /** A search page: which plan reads it is search-plan.ts's choice; these are the three it has. */
-async function fetchSearchPage(
-  sort: SortSpec,
-  filters: Filters,
-  direction: "asc" | "desc",
-  boundary: Boundary | null,
-  limit: number,
-  offset = 0,
-): Promise<PageRow[]> {
+async function fetchSearchPage(...page: PageArgs): Promise<PageRow[]> {
+  const [sort, filters, direction, boundary, limit, offset = 0] = page;
   const planned = () => fetchPage(sort, filters, direction, boundary, limit, offset);
   if (!isCoveredByIndexes(filters) || offset + limit > SEARCH_WALK_MAX_DEPTH) return planned();
   // Per ordering too: where matches bunch (old rows, one assignee's) differs between orderings.
