@@ -32,7 +32,7 @@ export function TaskBrowser() {
   const { feed, tick } = useRowFeed(view, revision);
   const store = feed.shown;
   const refresh = useCallback(() => setRevision((value) => value + 1), []);
-  const live = useLive(feed, view.task, refresh);
+  const live = useLive(feed, view, refresh);
   const revealNew = useCallback(() => {
     live.reset();
     refresh();

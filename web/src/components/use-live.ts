@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Task } from "../lib/api";
 import { type LiveCounters, LiveFeed, type LiveStatus } from "../lib/live";
 import type { RowFeed } from "../lib/row-feed";
+import { matchesView, queryKey, type ViewState } from "../lib/url-state";
 
 export interface RemoteChange {
   id: string;
@@ -12,7 +13,10 @@ export interface RemoteChange {
 export interface LiveState {
   status: LiveStatus;
   counters: LiveCounters | null;
-  /** Tasks created elsewhere since the rows were last loaded (revealed on demand, never shifted in). */
+  /**
+   * Tasks created elsewhere that belong in this view, since its rows were last loaded (revealed on
+   * demand, never shifted in).
+   */
   newCount: number;
   /** The task open in the drawer was changed or deleted by someone else. */
   remoteChange: RemoteChange | null;
@@ -26,19 +30,21 @@ export interface LiveState {
  * Connects the grid to the live feed after the page is up (never before the first rows): visible
  * rows change in place, new tasks are counted, and `resync` reloads the rows when events were lost.
  */
-export function useLive(feed: RowFeed, editingId: string | null, resync: () => void): LiveState {
+export function useLive(feed: RowFeed, view: ViewState, resync: () => void): LiveState {
+  const editingId = view.task;
   const [status, setStatus] = useState<LiveStatus>("connecting");
   const [counters, setCounters] = useState<LiveCounters | null>(null);
   const [newCount, setNewCount] = useState(0);
   const [remoteChange, setRemoteChange] = useState<RemoteChange | null>(null);
-  const latest = useRef({ feed, editingId, resync });
-  latest.current = { feed, editingId, resync };
+  const latest = useRef({ feed, view, resync });
+  latest.current = { feed, view, resync };
   const own = useRef(new Map<string, number>());
 
   useEffect(() => {
     const live = new LiveFeed({
       onEvent: (event) => {
-        const { feed: rows, editingId: editing } = latest.current;
+        const { feed: rows, view: current } = latest.current;
+        const editing = current.task;
         if (event.type === "tasks.seeded") {
           latest.current.resync();
           return;
@@ -46,7 +52,7 @@ export function useLive(feed: RowFeed, editingId: string | null, resync: () => v
         const mine = (own.current.get(event.id) ?? -1) >= ("version" in event ? event.version : Infinity);
         if (event.type === "task.created") {
           const shown = rows.shown?.applyRemote(event.task) ?? false;
-          if (!shown && !mine) setNewCount((count) => count + 1);
+          if (!shown && !mine && matchesView(event.task, current)) setNewCount((count) => count + 1);
           return;
         }
         if (event.type === "task.updated") {
@@ -74,6 +80,12 @@ export function useLive(feed: RowFeed, editingId: string | null, resync: () => v
   useEffect(() => {
     if (remoteChange && remoteChange.id !== editingId) setRemoteChange(null);
   }, [editingId, remoteChange]);
+
+  // Another query loads other rows: what was new to the old ones is not news to these.
+  const rowsKey = queryKey(view);
+  useEffect(() => {
+    if (rowsKey) setNewCount(0);
+  }, [rowsKey]);
 
   const noteOwn = useCallback((task: Task) => {
     own.current.set(task.id, task.version);

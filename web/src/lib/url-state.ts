@@ -1,7 +1,7 @@
 // The view lives in the URL (?sort=-dueAt&status=todo,blocked&q=invoice&row=4812000&task=42) so it
 // can be shared and survives a reload. Parsing is forgiving: unknown values are dropped, never
 // sent to the API.
-import type { ListParams } from "./api";
+import type { ListParams, Task } from "./api";
 import {
   DEFAULT_SORT,
   PRIORITIES,
@@ -116,4 +116,17 @@ export function hasFilters(view: ViewState): boolean {
     view.tag.trim() !== "" ||
     view.q.trim() !== ""
   );
+}
+
+/**
+ * Whether a task belongs in the rows a view asks for, by the same rules as the API's filters
+ * (search: a case-insensitive substring of the title). Live updates count only such new tasks.
+ */
+export function matchesView(task: Task, view: ViewState): boolean {
+  const { status, priority, assignee, tag, q } = listParams(view);
+  if (status?.length && !status.includes(task.status)) return false;
+  if (priority?.length && !priority.includes(task.priority)) return false;
+  if (assignee !== undefined && task.assignee !== assignee) return false;
+  if (tag !== undefined && !task.tags.includes(tag)) return false;
+  return q === undefined || task.title.toLowerCase().includes(q.toLowerCase());
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { Task } from "../../src/lib/api";
 import {
   DEFAULT_VIEW,
   hasFilters,
   listParams,
+  matchesView,
   parseViewState,
   queryKey,
   serializeViewState,
@@ -55,5 +57,33 @@ describe("url state", () => {
     });
     expect(hasFilters({ ...DEFAULT_VIEW, q: " " })).toBe(false);
     expect(hasFilters({ ...DEFAULT_VIEW, status: ["done"] })).toBe(true);
+  });
+
+  it("when a task is checked against a view, then it matches exactly when the API's filters would return it", () => {
+    const task: Task = {
+      id: "7",
+      title: "Fix Invoice export",
+      description: "",
+      status: "todo",
+      priority: "high",
+      assignee: "ana",
+      tags: ["billing", "q3"],
+      dueAt: null,
+      expiresAt: null,
+      createdAt: "2026-11-23T10:00:00.000000Z",
+      updatedAt: "2026-11-23T10:00:00.000000Z",
+      version: 1,
+    };
+    const view = (patch: Partial<typeof DEFAULT_VIEW>) => ({ ...DEFAULT_VIEW, ...patch });
+    expect(matchesView(task, DEFAULT_VIEW)).toBe(true);
+    expect(matchesView(task, view({ status: ["todo", "done"], priority: ["high"] }))).toBe(true);
+    expect(matchesView(task, view({ status: ["done"] }))).toBe(false);
+    expect(matchesView(task, view({ priority: ["low", "urgent"] }))).toBe(false);
+    expect(matchesView(task, view({ assignee: " ana " }))).toBe(true);
+    expect(matchesView(task, view({ assignee: "bo" }))).toBe(false);
+    expect(matchesView(task, view({ tag: "q3" }))).toBe(true);
+    expect(matchesView(task, view({ tag: "q4" }))).toBe(false);
+    expect(matchesView(task, view({ q: "invoice EX" }))).toBe(true);
+    expect(matchesView(task, view({ q: "refund" }))).toBe(false);
   });
 });
