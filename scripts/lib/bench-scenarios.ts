@@ -130,10 +130,10 @@ export function scenarios(data: ScenarioData): Scenario[] {
     },
     {
       name: "search, hit",
-      what: "q = a random title word (each matches ~0.3-2% of rows), limit 20-70",
+      what: "q = a random title word or phrase (each in ~0.6-6% of titles), limit 20-70, offset 0-29 (uncached: ~360,000 combinations)",
       target: SEARCH,
       request: () => ({
-        path: `/tasks?limit=${randomInt(20, 71)}&q=${encodeURIComponent(pickOne(Math.random() < 0.5 ? SEED_NOUNS : TITLE_WORDS))}`,
+        path: `/tasks?limit=${randomInt(20, 71)}&offset=${randomInt(0, 30)}&q=${encodeURIComponent(pickOne(Math.random() < 0.5 ? SEED_NOUNS : TITLE_WORDS))}`,
       }),
     },
     {
