@@ -518,7 +518,7 @@ export const VACUUM_AFTER = 5_000;
  * Vacuums and analyzes the task tables once enough has changed, whether or not the server runs
  * autovacuum (some run with it off, and its default waits for 20% of a table to change). Lists and
  * searches walk the orderings' indexes alone only over pages the visibility map marks all-visible;
- * measured at 1M rows, 60,000 writes left a search or a filtered page 2-3x slower until a vacuum.
+ * measured at 1M rows after 60,000 writes, a walk of 18,000 index entries made 7,954 heap fetches.
  */
 export async function vacuumIfNeeded(): Promise<{ changed: number; vacuumed: boolean; ms?: number }> {
   const stats = await query<{ changed: string }>(
