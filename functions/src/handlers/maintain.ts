@@ -10,8 +10,9 @@ const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.
 
 /**
  * Scheduled housekeeping (every minute): purges expired tasks, resamples position fences and
- * vacuums the task tables when enough writes have accumulated, and builds the cache's position index when it is missing (the one
- * place that build runs besides a background kick; never inside a user request). Input
+ * vacuums the task tables when enough writes have accumulated, and builds the cache's position
+ * index when it is missing (the one place that build runs besides a background kick; never inside
+ * a user request). Input
  * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
  * not an object of that shape throws, so the Invoke API reports a function error, not a result.
  */

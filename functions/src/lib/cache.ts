@@ -13,6 +13,7 @@
 //   mt:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
 import { createHash, randomBytes } from "node:crypto";
 import Redis from "ioredis";
+import { setNewest } from "./bounded-map";
 import { config } from "./config";
 import { HttpError } from "./errors";
 import { type CacheOutcome, recordCache, recordOutcome } from "./request-metrics";
@@ -811,10 +812,7 @@ function memoGet(valueKey: string): string | undefined {
 
 function memoSet(valueKey: string, body: string, ttlMs: number): void {
   if (body.length > MEMO_MAX_BYTES || ttlMs <= 0) return;
-  memo.delete(valueKey);
-  memo.set(valueKey, { body, validUntilMs: Date.now() + ttlMs });
-  // A Map iterates in insertion order: the first key is the least recently stored.
-  if (memo.size > MEMO_MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
+  setNewest(memo, valueKey, { body, validUntilMs: Date.now() + ttlMs }, MEMO_MAX_ENTRIES);
 }
 
 export interface Loaded {

@@ -67,6 +67,12 @@ export function toHttpError(error: unknown): unknown {
   return error;
 }
 
+/** A deadlock or serialization failure: the transaction changed nothing and may simply run again. */
+export function lostConflict(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === "40P01" || code === "40001";
+}
+
 export async function query<Row extends pg.QueryResultRow>(
   text: string,
   values: unknown[] = [],
@@ -81,8 +87,7 @@ export async function query<Row extends pg.QueryResultRow>(
       try {
         return await client.query<Row>(text, values);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (attempt >= retries || (code !== "40P01" && code !== "40001")) throw error;
+        if (attempt >= retries || !lostConflict(error)) throw error;
       }
     }
   } catch (error) {
@@ -101,24 +106,19 @@ export async function queryWithin<Row extends pg.QueryResultRow>(
   text: string,
   values: unknown[] = [],
 ): Promise<pg.QueryResult<Row> | "timeout"> {
-  let client: pg.PoolClient;
-  try {
-    client = await getPool().connect();
-  } catch (error) {
-    throw toHttpError(error);
-  }
   const started = performance.now();
   try {
-    await client.query(`begin read only; set local statement_timeout = ${Math.max(1, Math.round(ms))}`);
-    const result = await client.query<Row>(text, values);
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    if ((error as { code?: string }).code === "57014") return "timeout";
-    throw toHttpError(error);
+    return await transaction(async (client) => {
+      await client.query(`set local statement_timeout = ${Math.max(1, Math.round(ms))}`);
+      try {
+        return await client.query<Row>(text, values);
+      } catch (error) {
+        // The COMMIT that follows ends the cancelled transaction as a rollback.
+        if ((error as { code?: string }).code === "57014") return "timeout" as const;
+        throw error;
+      }
+    });
   } finally {
-    client.release();
     recordDb(performance.now() - started);
   }
 }

@@ -14,6 +14,8 @@
 //   4,000-row probe and a walk sized from what it found (8x further if nothing, as when the newest
 //   rows are unlike the rest).
 
+import { setNewest } from "./bounded-map";
+
 export interface SearchReaders<Row> {
   /** The page among the first `rows` rows of the ordering; shorter than the limit if they hold too few. */
   walk(rows: number): Promise<Row[]>;
@@ -35,9 +37,7 @@ const REMEMBERED_TERMS = 1_000;
 const selectivity = new Map<string, number>();
 
 function remember(term: string, share: number): void {
-  selectivity.delete(term);
-  selectivity.set(term, share);
-  if (selectivity.size > REMEMBERED_TERMS) selectivity.delete(selectivity.keys().next().value as string);
+  setNewest(selectivity, term, share, REMEMBERED_TERMS);
 }
 
 /** Forgets every term (for tests that need the cold path). */

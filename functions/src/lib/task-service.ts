@@ -130,19 +130,18 @@ export async function listTaskPage(request: ListTasksQuery): Promise<string> {
     // The page everyone opens is also kept whole, so its repeat costs one round trip; positions
     // and cursors, spread over millions of rows, are answered from the index each time.
     if (request.cursor === undefined && !request.offset) {
-      return cache.cachedQuery(key, async () => {
-        const [page, validUntilMs] = await Promise.all([
-          listFromIndex(request).then((indexed) => indexed ?? repo.listTasks(request)),
-          repo.nextExpiry(),
-        ]);
-        return { body: renderPage(page), validUntilMs };
-      });
+      return cachedPage(key, async () => (await listFromIndex(request)) ?? repo.listTasks(request));
     }
     const page = await listFromIndex(request);
     if (page) return renderPage(page);
   }
+  return cachedPage(key, () => repo.listTasks(request));
+}
+
+/** A page through the query cache, kept no longer than the next task expiry could change it. */
+function cachedPage(key: string, read: () => Promise<repo.ListResult>): Promise<string> {
   return cache.cachedQuery(key, async () => {
-    const [page, validUntilMs] = await Promise.all([repo.listTasks(request), repo.nextExpiry()]);
+    const [page, validUntilMs] = await Promise.all([read(), repo.nextExpiry()]);
     return { body: renderPage(page), validUntilMs };
   });
 }

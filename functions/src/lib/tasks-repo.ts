@@ -6,6 +6,7 @@ import { type Cursor, decodeCursor, encodeCursor, queryFingerprint } from "./cur
 import {
   connectDedicated,
   getPool,
+  lostConflict,
   type Queryable,
   query,
   queryWithin,
@@ -602,8 +603,7 @@ export async function rebuildFences(client?: pg.Client): Promise<{ rows: number;
       try {
         return await resampleOnce(connection, started);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (attempt >= 4 || (code !== "40001" && code !== "40P01")) throw toHttpError(error);
+        if (attempt >= 4 || !lostConflict(error)) throw toHttpError(error);
       }
     }
   } finally {
