@@ -5,7 +5,7 @@
 // the time until every client has the event. DATABASE_URL / REDIS_URL as for the tests.
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { MIGRATIONS_DIR, migrate } from "../functions/src/lib/migrations";
+import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { LiveClient, limited } from "../functions/test/support/live-client";
 import { startStack } from "../functions/test/support/stack";
 

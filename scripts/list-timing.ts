@@ -1,8 +1,8 @@
 // npm run bench:handler -- [--count 100000] [--reps 20]: the list handler's own time at every depth
 // and sort key, in-process against DATABASE_URL. Loads synthetic rows with SQL when fewer exist.
 import { parseArgs } from "node:util";
-import { closePool, query } from "../functions/src/lib/db";
-import { rebuildFences } from "../functions/src/lib/tasks-repo";
+import { closePool, query } from "../functions/src/platform/db";
+import { rebuildFences } from "../functions/src/tasks/repository";
 import { timeListHandler, timingTable } from "./lib/handler-timing";
 
 async function main(): Promise<void> {

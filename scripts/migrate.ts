@@ -1,7 +1,7 @@
 // npm run db:migrate: applies infra/migrations to DATABASE_URL (default: the local server).
 import pg from "pg";
-import { config } from "../functions/src/lib/config";
-import { MIGRATIONS_DIR, migrate } from "../functions/src/lib/migrations";
+import { config } from "../functions/src/platform/config";
+import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 
 async function main(): Promise<void> {
   const client = new pg.Client({ connectionString: config.DATABASE_URL });

@@ -3,8 +3,8 @@
 // LAMBDA_ENDPOINT or LAMBDA_PORT to change). Replaces all tasks unless --append. Ctrl-C aborts the
 // load and leaves the tasks exactly as they were.
 import { parseArgs } from "node:util";
-import { formatDuration } from "../functions/src/lib/progress";
-import { SeedAbortedError, SeedClient, StackNotRunningError } from "../functions/src/lib/seed-client";
+import { formatDuration } from "./lib/progress";
+import { SeedAbortedError, SeedClient, StackNotRunningError } from "./lib/seed-client";
 
 const { values: flags } = parseArgs({
   options: {

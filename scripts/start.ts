@@ -8,7 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { MIGRATIONS_DIR, migrate } from "../functions/src/lib/migrations";
+import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres";
 
 const ROOT = path.resolve(__dirname, "..");

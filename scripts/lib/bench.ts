@@ -6,12 +6,12 @@ import os from "node:os";
 import path from "node:path";
 import autocannon, { type Result } from "autocannon";
 import pg from "pg";
-import { config } from "../../functions/src/lib/config";
-import { MIGRATIONS_DIR, migrate } from "../../functions/src/lib/migrations";
-import { SeedClient } from "../../functions/src/lib/seed-client";
+import { config } from "../../functions/src/platform/config";
+import { MIGRATIONS_DIR, migrate } from "../../functions/src/platform/migrations";
 import { type Stack, startStack } from "../../functions/test/support/stack";
 import { autocannonRequest, loadScenarioData, type Scenario, scenarios } from "./bench-scenarios";
 import { invokeMaintain } from "./maintain";
+import { SeedClient } from "./seed-client";
 
 export type Mode = "inprocess" | "worker";
 

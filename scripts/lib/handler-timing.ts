@@ -3,8 +3,8 @@
 // the handler's own cost: what a Lambda bills, whatever the runtime in front of it.
 import type { Context } from "aws-lambda";
 import { handler as listTasks } from "../../functions/src/handlers/list-tasks";
-import { query } from "../../functions/src/lib/db";
-import { SORT_KEYS } from "../../functions/src/lib/schemas";
+import { query } from "../../functions/src/platform/db";
+import { SORT_KEYS } from "../../functions/src/tasks/schemas";
 
 export interface TimingRow {
   sort: string;

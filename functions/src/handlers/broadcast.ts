@@ -1,4 +1,4 @@
-import { drain } from "../lib/live-fanout";
+import { drain } from "../live/fanout";
 
 /**
  * Fans the live events out to every WebSocket connection. Invoked asynchronously (InvocationType

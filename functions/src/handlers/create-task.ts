@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { httpHandler, json, parseInput } from "../lib/http";
-import { etagOf } from "../lib/render";
-import { CreateTaskInput } from "../lib/schemas";
-import { createTask } from "../lib/task-service";
+import { httpHandler, json, parseInput } from "../platform/http";
+import { etagOf } from "../tasks/page-body";
+import { CreateTaskInput } from "../tasks/schemas";
+import { createTask } from "../tasks/service";
 
 const IdempotencyKey = z
   .string()

@@ -1,6 +1,6 @@
-import { expectedVersionFrom, httpHandler, noContent, parseInput } from "../lib/http";
-import { TaskPath } from "../lib/schemas";
-import { deleteTask } from "../lib/task-service";
+import { expectedVersionFrom, httpHandler, noContent, parseInput } from "../platform/http";
+import { TaskPath } from "../tasks/schemas";
+import { deleteTask } from "../tasks/service";
 
 /** DELETE /tasks/{id}: 204; with If-Match only if the task is still at that version. */
 export const handler = httpHandler(async (event) => {

@@ -1,7 +1,7 @@
-import { httpHandler, json, parseInput } from "../lib/http";
-import { etagOf } from "../lib/render";
-import { TaskPath } from "../lib/schemas";
-import { readTask } from "../lib/task-service";
+import { httpHandler, json, parseInput } from "../platform/http";
+import { etagOf } from "../tasks/page-body";
+import { TaskPath } from "../tasks/schemas";
+import { readTask } from "../tasks/service";
 
 /** GET /tasks/{id}: one task with its version as ETag; If-None-Match answers 304. */
 export const handler = httpHandler(async (event) => {

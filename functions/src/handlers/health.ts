@@ -1,6 +1,6 @@
-import { pingDatabase } from "../lib/db";
-import { httpHandler, json } from "../lib/http";
-import { cacheHealth } from "../lib/task-service";
+import { pingDatabase } from "../platform/db";
+import { httpHandler, json } from "../platform/http";
+import { cacheHealth } from "../tasks/service";
 
 /**
  * GET /health: 200 "ok"; 200 "degraded" while Redis is away (every endpoint still answers from

@@ -1,6 +1,6 @@
-import { httpHandler, json, parseInput } from "../lib/http";
-import { ListTasksQuery } from "../lib/schemas";
-import { listTaskPage } from "../lib/task-service";
+import { httpHandler, json, parseInput } from "../platform/http";
+import { ListTasksQuery } from "../tasks/schemas";
+import { listTaskPage } from "../tasks/service";
 
 /** GET /tasks: keyset pages, position jumps (offset), sorting, filters and search. */
 export const handler = httpHandler(async (event) => {

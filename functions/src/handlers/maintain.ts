@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { rebuildTaskIndex } from "../lib/task-service";
-import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../lib/tasks-repo";
+import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../tasks/repository";
+import { rebuildTaskIndex } from "../tasks/service";
 
 /** Changes logged since the last resample before positions are worth resampling. */
 const RESAMPLE_AFTER = 5_000;

@@ -1,5 +1,5 @@
-import { publishSeeded } from "../lib/live";
-import { SeedInput } from "../lib/seed-input";
+import { publishSeeded } from "../live/feed";
+import { SeedInput } from "../seed/input";
 import {
   abortLoad,
   assertBulkLoadable,
@@ -8,8 +8,8 @@ import {
   runLoad,
   runStep,
   withMemory,
-} from "../lib/seed-repo";
-import { invalidateCaches } from "../lib/task-service";
+} from "../seed/repository";
+import { invalidateCaches } from "../tasks/service";
 
 /** Thrown for input the seed function cannot accept; the message names every offending field. */
 export class SeedInputError extends Error {}

@@ -1,7 +1,7 @@
-import { ServiceUnavailableError } from "../lib/errors";
-import { httpHandler, json } from "../lib/http";
-import { readCounters } from "../lib/live";
-import { liveEnabled } from "../lib/live-store";
+import { readCounters } from "../live/feed";
+import { liveEnabled } from "../live/store";
+import { ServiceUnavailableError } from "../platform/errors";
+import { httpHandler, json } from "../platform/http";
 
 /** GET /tasks/activity: the live counters (created, updated, deleted; totals and by status). */
 export const handler = httpHandler(async () => {

@@ -1,5 +1,5 @@
-import { httpHandler, json } from "../lib/http";
-import { statsBody } from "../lib/task-service";
+import { httpHandler, json } from "../platform/http";
+import { statsBody } from "../tasks/service";
 
 /** GET /tasks/stats: exact counts by status and priority (trigger-kept totals), cached per generation. */
 export const handler = httpHandler(async () => json(200, await statsBody()));

@@ -1,8 +1,8 @@
-import { BadRequestError } from "../lib/errors";
-import { expectedVersionFrom, httpHandler, json, parseInput } from "../lib/http";
-import { etagOf } from "../lib/render";
-import { TaskPath, UpdateTaskInput } from "../lib/schemas";
-import { updateTask } from "../lib/task-service";
+import { BadRequestError } from "../platform/errors";
+import { expectedVersionFrom, httpHandler, json, parseInput } from "../platform/http";
+import { etagOf } from "../tasks/page-body";
+import { TaskPath, UpdateTaskInput } from "../tasks/schemas";
+import { updateTask } from "../tasks/service";
 
 /** PATCH /tasks/{id}: partial update; If-Match or body.version makes a stale write a 412. */
 export const handler = httpHandler(

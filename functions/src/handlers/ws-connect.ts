@@ -1,6 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { managementEndpoint } from "../lib/live";
-import { registerConnection } from "../lib/live-store";
+import { managementEndpoint } from "../live/feed";
+import { registerConnection } from "../live/store";
 
 /**
  * WebSocket $connect: registers the connection (with an expiry) where the fan-out finds it. When

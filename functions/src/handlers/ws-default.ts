@@ -1,7 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import * as z from "zod";
-import { syncReply } from "../lib/live";
-import { touchConnection } from "../lib/live-store";
+import { syncReply } from "../live/feed";
+import { touchConnection } from "../live/store";
 
 /** What a client may send: `hello`/`resync` with the last seq it applied, or `ping` to stay registered. */
 const ClientMessage = z.discriminatedUnion("action", [

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { removeConnections } from "../lib/live-store";
+import { removeConnections } from "../live/store";
 
 /** WebSocket $disconnect: forgets the connection (a missed one expires, or answers 410 to the next post). */
 export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import { closePool } from "../../src/lib/db";
+import { closePool } from "../../src/platform/db";
 import { httpEvent } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
 

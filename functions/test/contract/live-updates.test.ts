@@ -1,8 +1,8 @@
 // Live updates over serverless-offline's WebSocket: the fan-out, ordering, counters and resync.
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { closePool, query } from "../../src/lib/db";
-import { closeLiveStore, isConnected, readCounterFields, registerConnection } from "../../src/lib/live-store";
+import { closeLiveStore, isConnected, readCounterFields, registerConnection } from "../../src/live/store";
+import { closePool, query } from "../../src/platform/db";
 import {
   type CountersSnapshot,
   eventually,

@@ -16,7 +16,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { node24Binary } from "../../../scripts/lib/lambda-package";
-import { MIGRATIONS_DIR, migrate } from "../../src/lib/migrations";
+import { MIGRATIONS_DIR, migrate } from "../../src/platform/migrations";
 import {
   TEST_API_PORT,
   TEST_DATABASE_URL,

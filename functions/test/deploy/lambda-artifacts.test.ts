@@ -17,7 +17,7 @@ import {
   packageFunctions,
   readArtifacts,
 } from "../../../scripts/lib/lambda-package";
-import { closePool } from "../../src/lib/db";
+import { closePool } from "../../src/platform/db";
 import { type EventInput, httpEvent } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../support/services";

@@ -4,7 +4,7 @@ import { handler as deleteTask } from "../../src/handlers/delete-task";
 import { handler as getTask } from "../../src/handlers/get-task";
 import { handler as listTasks } from "../../src/handlers/list-tasks";
 import { handler as updateTask } from "../../src/handlers/update-task";
-import { query } from "../../src/lib/db";
+import { query } from "../../src/platform/db";
 import { type EventInput, invoke } from "../support/events";
 import { makeTask } from "../support/factories";
 

@@ -1,17 +1,17 @@
 // Coherence of the Redis cache against PostgreSQL, with both real: every read after a write sees
 // the write, from every endpoint, whatever the cache held before.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cacheHealth, fillTasks, getTasks, indexSnapshot, invalidateAll } from "../../src/cache/cache";
 import { handler as createTask } from "../../src/handlers/create-task";
 import { handler as deleteTask } from "../../src/handlers/delete-task";
 import { handler as getTask } from "../../src/handlers/get-task";
 import { handler as listTasks } from "../../src/handlers/list-tasks";
 import { handler as taskStats } from "../../src/handlers/task-stats";
 import { handler as updateTask } from "../../src/handlers/update-task";
-import { cacheHealth, fillTasks, getTasks, indexSnapshot, invalidateAll } from "../../src/lib/cache";
-import { query } from "../../src/lib/db";
-import { ListTasksQuery } from "../../src/lib/schemas";
-import { invalidateCaches, rebuildTaskIndex } from "../../src/lib/task-service";
-import * as repo from "../../src/lib/tasks-repo";
+import { query } from "../../src/platform/db";
+import * as repo from "../../src/tasks/repository";
+import { ListTasksQuery } from "../../src/tasks/schemas";
+import { invalidateCaches, rebuildTaskIndex } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";
 import { invoke } from "../support/events";
 import { insertTasksSql, uniqueMarker } from "../support/factories";
@@ -60,7 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { closeCache } = await import("../../src/lib/cache");
+  const { closeCache } = await import("../../src/cache/cache");
   await closeCache();
 });
 

@@ -3,9 +3,9 @@
 // is slower than a cold PostgreSQL read, and exactly one background rebuild restores the index.
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeCache } from "../../src/lib/cache";
-import { query } from "../../src/lib/db";
-import { invalidateCaches } from "../../src/lib/task-service";
+import { closeCache } from "../../src/cache/cache";
+import { query } from "../../src/platform/db";
+import { invalidateCaches } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";
 import { insertTasksSql, uniqueMarker } from "../support/factories";
 import { TEST_REDIS_URL } from "../support/services";

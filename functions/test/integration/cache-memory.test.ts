@@ -11,10 +11,10 @@ const redis: PrivateRedis = await vi.hoisted(async () => {
 });
 
 const { default: Redis } = await import("ioredis");
-const { closeCache, fillTasks, getTasks } = await import("../../src/lib/cache");
-const { query } = await import("../../src/lib/db");
-const repo = await import("../../src/lib/tasks-repo");
-const { rebuildTaskIndex } = await import("../../src/lib/task-service");
+const { closeCache, fillTasks, getTasks } = await import("../../src/cache/cache");
+const { query } = await import("../../src/platform/db");
+const repo = await import("../../src/tasks/repository");
+const { rebuildTaskIndex } = await import("../../src/tasks/service");
 const { uniqueMarker } = await import("../support/factories");
 
 const ROWS = 100_000;

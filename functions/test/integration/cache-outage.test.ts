@@ -22,8 +22,8 @@ const handlers = {
   stats: (await import("../../src/handlers/task-stats")).handler,
   health: (await import("../../src/handlers/health")).handler,
 };
-const { closeCache } = await import("../../src/lib/cache");
-const repo = await import("../../src/lib/tasks-repo");
+const { closeCache } = await import("../../src/cache/cache");
+const repo = await import("../../src/tasks/repository");
 const { ensureIndex, waitFor } = await import("../support/cache-kit");
 
 /**

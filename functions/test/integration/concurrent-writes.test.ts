@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { handler as taskStats } from "../../src/handlers/task-stats";
 import { handler as updateTask } from "../../src/handlers/update-task";
-import { query } from "../../src/lib/db";
+import { query } from "../../src/platform/db";
 import { invoke } from "../support/events";
 import { makeTask } from "../support/factories";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { handler as createTask } from "../../src/handlers/create-task";
 import { handler as getTask } from "../../src/handlers/get-task";
-import { query } from "../../src/lib/db";
+import { query } from "../../src/platform/db";
 import { invoke } from "../support/events";
 import { uniqueMarker } from "../support/factories";
 

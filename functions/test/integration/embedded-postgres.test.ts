@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../../scripts/lib/embedded-postgres";
-import { MIGRATIONS_DIR, migrate } from "../../src/lib/migrations";
+import { MIGRATIONS_DIR, migrate } from "../../src/platform/migrations";
 import { invoke } from "../support/events";
 import { TEST_DATABASE_URL } from "../support/services";
 
@@ -28,7 +28,7 @@ describe("the embedded PostgreSQL (PGlite)", () => {
       create: (await import("../../src/handlers/create-task")).handler,
       list: (await import("../../src/handlers/list-tasks")).handler,
       seed: (await import("../../src/handlers/seed")).handler,
-      closePool: (await import("../../src/lib/db")).closePool,
+      closePool: (await import("../../src/platform/db")).closePool,
     };
     process.env.DATABASE_URL = TEST_DATABASE_URL;
   }, 120_000);

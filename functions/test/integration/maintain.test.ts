@@ -2,8 +2,8 @@
 // whether or not the server runs autovacuum (this machine's does not).
 import { describe, expect, it } from "vitest";
 import { handler as maintain } from "../../src/handlers/maintain";
-import { query } from "../../src/lib/db";
-import { VACUUM_AFTER } from "../../src/lib/tasks-repo";
+import { query } from "../../src/platform/db";
+import { VACUUM_AFTER } from "../../src/tasks/repository";
 import { waitFor } from "../support/cache-kit";
 import { uniqueMarker } from "../support/factories";
 

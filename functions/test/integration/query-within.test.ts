@@ -1,6 +1,6 @@
 // A statement with its own short time limit (search plans use it to try the trigram plan briefly).
 import { describe, expect, it } from "vitest";
-import { query, queryWithin } from "../../src/lib/db";
+import { query, queryWithin } from "../../src/platform/db";
 
 describe("queryWithin", () => {
   it("when the statement outlasts its limit, then it answers timeout and the pool still works", async () => {

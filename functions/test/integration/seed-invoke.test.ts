@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { query } from "../../src/lib/db";
-import { SeedClient, SeedFunctionError, StackNotRunningError } from "../../src/lib/seed-client";
+import { SeedClient, SeedFunctionError, StackNotRunningError } from "../../../scripts/lib/seed-client";
+import { query } from "../../src/platform/db";
 
 // The seed function as `npm run seed` drives it: through serverless-offline's Lambda Invoke API.
 const client = new SeedClient({ endpoint: inject("lambdaUrl"), functionName: "million-tasks-dev-seed" });

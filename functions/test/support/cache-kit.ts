@@ -1,5 +1,5 @@
 // Helpers for the cache tests: waiting for conditions and driving the position index to a known state.
-import { rebuildTaskIndex } from "../../src/lib/task-service";
+import { rebuildTaskIndex } from "../../src/tasks/service";
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,

@@ -2,8 +2,8 @@
 // With CI=true a missing service fails the run instead of skipping anything.
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { MIGRATIONS_DIR, migrate } from "../../src/lib/migrations";
-import { SeedClient } from "../../src/lib/seed-client";
+import { SeedClient } from "../../../scripts/lib/seed-client";
+import { MIGRATIONS_DIR, migrate } from "../../src/platform/migrations";
 import {
   BROWSER_API_PORT,
   BROWSER_DATABASE_URL,

@@ -6,8 +6,8 @@ import {
   memberId,
   normalizedKey,
   taskFacts,
-} from "../../src/lib/cache";
-import { combineOutcomes, metricsHeaders, newMetrics } from "../../src/lib/request-metrics";
+} from "../../src/cache/cache";
+import { combineOutcomes, metricsHeaders, newMetrics } from "../../src/platform/request-metrics";
 
 // The exact text PostgreSQL's json_build_object(...)::text produces for a task (see TASK_JSON).
 const taskJson = (overrides: { title?: string; expiresAt?: string | null; version?: number } = {}) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, queryFingerprint } from "../../src/lib/cursor";
-import { HttpError } from "../../src/lib/errors";
+import { HttpError } from "../../src/platform/errors";
+import { decodeCursor, encodeCursor, queryFingerprint } from "../../src/tasks/cursor";
 
 const sort = { key: "title" as const, direction: "asc" as const };
 

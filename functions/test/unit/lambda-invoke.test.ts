@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
-import { signRequest } from "../../src/lib/lambda-invoke";
+import { signRequest } from "../../src/platform/lambda-invoke";
 
 const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
   typeof data === "string"

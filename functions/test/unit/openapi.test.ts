@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "../../src/lib/openapi";
+import { buildOpenApiDocument } from "../../src/platform/openapi";
 
 describe("the OpenAPI document", () => {
   it("when generated from the zod schemas, then it lists every route with the fixed query names", () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { forgetSearchTerms, MAX_WALK_ROWS, PROBE_ROWS, readSearchPage } from "../../src/lib/search-plan";
+import { forgetSearchTerms, MAX_WALK_ROWS, PROBE_ROWS, readSearchPage } from "../../src/tasks/search-plan";
 
 /**
  * A table in which every `every`-th row after the first `head` matches (never, with 0); records

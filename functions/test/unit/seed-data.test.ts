@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ASSIGNEES, copyText, formatMicros, TITLE_WORDS } from "../../src/lib/seed-data";
+import { ASSIGNEES, copyText, formatMicros, TITLE_WORDS } from "../../src/seed/data";
 
 const spec = { count: 20_000, seed: 7, anchorMs: Date.UTC(2026, 0, 1), firstId: 1 };
 const lines = (from: number, to: number, s = spec) =>

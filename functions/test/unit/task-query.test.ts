@@ -6,7 +6,7 @@ import {
   keysetCondition,
   orderBy,
   SqlParams,
-} from "../../src/lib/task-query";
+} from "../../src/tasks/query";
 
 describe("task query building", () => {
   it("when a search contains LIKE wildcards, then they are escaped to match literally", () => {

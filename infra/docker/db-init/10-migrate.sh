@@ -2,7 +2,7 @@
 # The db container's first start: postgres:17 runs every script in /docker-entrypoint-initdb.d once,
 # when its data volume is empty. This applies infra/migrations (mounted at /migrations) in order,
 # each in one transaction, and records name and sha256 in schema_migrations exactly as
-# functions/src/lib/migrations.ts does, so a later `npm run db:migrate` skips them and applies only
+# functions/src/platform/migrations.ts does, so a later `npm run db:migrate` skips them and applies only
 # newer files. Idempotent. Natively: PGHOST=... POSTGRES_USER=... POSTGRES_DB=... MIGRATIONS_DIR=...
 set -eu
 

@@ -9,7 +9,7 @@ import type {
   TaskPage,
   TaskStats,
   UpdateTaskInput,
-} from "../../../functions/src/lib/schemas";
+} from "../../../functions/src/tasks/schemas";
 import type { PageRequest } from "./block-store";
 
 export type { Task, TaskPage, TaskStats };

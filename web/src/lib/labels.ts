@@ -1,6 +1,6 @@
 // Display names for the API's enums. Typed as exhaustive records over the schema's types, so a
 // status or priority added to the API fails the typecheck here instead of silently missing.
-import type { SortSpec, Task } from "../../../functions/src/lib/schemas";
+import type { SortSpec, Task } from "../../../functions/src/tasks/schemas";
 
 export type TaskStatus = Task["status"];
 export type TaskPriority = Task["priority"];

@@ -2,7 +2,7 @@
 // and looks at them through the tag filter, so the rest of the table does not matter.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Task } from "../../../functions/src/lib/schemas";
+import type { Task } from "../../../functions/src/tasks/schemas";
 import { apiJson, createTask, runTag, track } from "./support/api-client";
 import { screenshot } from "./support/browser";
 import { LOADED_ROW, positionLabel, visibleTitles, waitForTitles } from "./support/grid";

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Task } from "../../../functions/src/lib/schemas";
+import type { Task } from "../../../functions/src/tasks/schemas";
 import { TaskDrawer } from "../../src/components/TaskDrawer";
 import { taskFixture } from "./support/task-fixture";
 

@@ -6,8 +6,10 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { connectDedicated, query } from "./db";
-import { COPY_COLUMNS, copyText, type SeedSpec } from "./seed-data";
+import { connectDedicated, query } from "../platform/db";
+import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
+import { FENCE_SPACING, fenceSelect, rebuildFences } from "../tasks/repository";
+import { COPY_COLUMNS, copyText, type SeedSpec } from "./data";
 import {
   type ChunkResult,
   mapConcurrent,
@@ -16,9 +18,7 @@ import {
   type SeedMemory,
   type SeedPlan,
   type StepResult,
-} from "./seed-input";
-import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "./task-query";
-import { FENCE_SPACING, fenceSelect, rebuildFences } from "./tasks-repo";
+} from "./input";
 
 /** Thrown for a load that does not exist, is no longer loading, or a step out of order. */
 export class SeedStateError extends Error {}

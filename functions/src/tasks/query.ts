@@ -1,6 +1,6 @@
 // Pure SQL building for task lists: orderings, filters and keyset conditions. No I/O here, so the
 // rules that keep pagination total and injection-proof are unit-tested without a database.
-import { BadRequestError } from "./errors";
+import { BadRequestError } from "../platform/errors";
 import { type ListFilters, type SortSpec, TASK_PRIORITIES } from "./schemas";
 
 export type SortKeyName = SortSpec["key"];

@@ -1,14 +1,14 @@
 // What the handlers call: the repository read through the cache and written through it. The
 // order is always PostgreSQL first, then Redis, then the response, so a client that got an answer
 // finds its write in every cached view; when Redis cannot answer, PostgreSQL does.
-import * as cache from "./cache";
+import * as cache from "../cache/cache";
+import { publishTaskDeleted, publishTaskWrite } from "../live/feed";
+import { BadRequestError, NotFoundError } from "../platform/errors";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
-import { BadRequestError, NotFoundError } from "./errors";
-import { publishTaskDeleted, publishTaskWrite } from "./live";
-import { renderPage } from "./render";
+import { renderPage } from "./page-body";
+import { hasFilters, SORT_COLUMNS } from "./query";
+import * as repo from "./repository";
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from "./schemas";
-import { hasFilters, SORT_COLUMNS } from "./task-query";
-import * as repo from "./tasks-repo";
 
 cache.setIndexReader(repo.indexRows);
 

@@ -13,10 +13,10 @@
 //   mt:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
 import { createHash, randomBytes } from "node:crypto";
 import Redis from "ioredis";
-import { setNewest } from "./bounded-map";
-import { config } from "./config";
-import { HttpError } from "./errors";
-import { type CacheOutcome, recordCache, recordOutcome } from "./request-metrics";
+import { setNewest } from "../platform/bounded-map";
+import { config } from "../platform/config";
+import { HttpError } from "../platform/errors";
+import { type CacheOutcome, recordCache, recordOutcome } from "../platform/request-metrics";
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (unit-tested)

@@ -1,5 +1,5 @@
 // How a search page is read: which of PostgreSQL's plans to run, learned per term. No SQL here;
-// tasks-repo.ts supplies the three ways of reading a page and this module picks among them.
+// tasks/repository.ts supplies the three ways of reading a page and this module picks among them.
 //
 // The planner cannot estimate how many titles contain a substring (it guessed 98 for 16,295 at 1M
 // rows), so left alone it picks the trigram bitmap, which reads every match's heap page (34 ms
@@ -14,7 +14,7 @@
 //   4,000-row probe and a walk sized from what it found (8x further if nothing, as when the newest
 //   rows are unlike the rest).
 
-import { setNewest } from "./bounded-map";
+import { setNewest } from "../platform/bounded-map";
 
 export interface SearchReaders<Row> {
   /** The page among the first `rows` rows of the ordering; shorter than the limit if they hold too few. */

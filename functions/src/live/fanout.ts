@@ -1,11 +1,11 @@
-// The fan-out of live events (the broadcast function; see live.ts for the whole design). Kept apart
-// from live.ts so that the write path's bundles do not carry the API Gateway management client.
+// The fan-out of live events (the broadcast function; see feed.ts for the whole design). Kept apart
+// from feed.ts so that the write path's bundles do not carry the API Gateway management client.
 import {
   ApiGatewayManagementApiClient,
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import { config } from "./config";
+import { config } from "../platform/config";
 import {
   eventText,
   log,
@@ -13,8 +13,8 @@ import {
   OFFLINE_CREDENTIALS,
   readCounters,
   reconcileCounters,
-} from "./live";
-import * as store from "./live-store";
+} from "./feed";
+import * as store from "./store";
 
 const managementClients = new Map<string, ApiGatewayManagementApiClient>();
 

@@ -32,7 +32,7 @@ const ConfigSchema = z.object({
     .enum(["true", "false"])
     .default("true")
     .transform((value) => value === "true"),
-  // Live updates (issue 7, see functions/src/lib/live.ts).
+  // Live updates (issue 7, see functions/src/live/feed.ts).
   /** postToConnection endpoint; unset on AWS, where each connection's request context gives it. */
   WS_MANAGEMENT_ENDPOINT: optionalUrl.optional(),
   /** Lambda Invoke API endpoint for the async fan-out; unset on AWS (the regional endpoint). */

@@ -17,7 +17,7 @@
 //   mt:live:drain:lock|cursor  the one running fan-out and the last event it delivered
 import { randomBytes } from "node:crypto";
 import Redis from "ioredis";
-import { config } from "./config";
+import { config } from "../platform/config";
 
 const K = {
   seq: "mt:live:seq",

@@ -11,7 +11,7 @@ import {
   TaskPath,
   TaskStats,
   UpdateTaskInput,
-} from "./schemas";
+} from "../tasks/schemas";
 
 const jsonContent = (schema: z.ZodType) => ({ "application/json": { schema } });
 const errors = (...codes: number[]) =>

@@ -2,7 +2,6 @@
 // PostgreSQL, so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import { type Cursor, decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import {
   connectDedicated,
   getPool,
@@ -12,19 +11,9 @@ import {
   queryWithin,
   toHttpError,
   transaction,
-} from "./db";
-import { ConflictError, NotFoundError, PreconditionFailedError } from "./errors";
-import type {
-  CreateTaskInput,
-  ListFilters,
-  ListTasksQuery,
-  SortSpec,
-  TaskStats,
-  Total,
-  UpdateTaskInput,
-} from "./schemas";
-import { TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
-import { readSearchPage } from "./search-plan";
+} from "../platform/db";
+import { ConflictError, NotFoundError, PreconditionFailedError } from "../platform/errors";
+import { type Cursor, decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import {
   type Comparison,
   filterConditions,
@@ -42,7 +31,18 @@ import {
   SqlParams,
   TASK_JSON,
   walkColumns,
-} from "./task-query";
+} from "./query";
+import type {
+  CreateTaskInput,
+  ListFilters,
+  ListTasksQuery,
+  SortSpec,
+  TaskStats,
+  Total,
+  UpdateTaskInput,
+} from "./schemas";
+import { TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
+import { readSearchPage } from "./search-plan";
 
 /** Rows between two fences; a position lookup reads at most about this many index entries. */
 export const FENCE_SPACING = 1_000;

@@ -1,6 +1,6 @@
 // Response bodies assembled from the JSON text PostgreSQL (or the cache) already produced, so a
 // page of tasks is concatenated, never parsed and re-serialised.
-import type { ListResult } from "./tasks-repo";
+import type { ListResult } from "./repository";
 
 export function renderPage(page: ListResult): string {
   return `{"items":[${page.items.map((item) => item.json).join(",")}],"nextCursor":${JSON.stringify(

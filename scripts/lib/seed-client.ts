@@ -2,9 +2,9 @@
 // the same way): begin, the chunks (two at a time), then each phase of steps. Every invocation is
 // a few seconds, far inside the function timeout. Used by `npm run seed` and `npm run bench`.
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
+import type { ChunkResult, SeedMemory, SeedPlan, StepResult } from "../../functions/src/seed/input";
+import { mapConcurrent } from "../../functions/src/seed/input";
 import { formatDuration, ProgressBar } from "./progress";
-import type { ChunkResult, SeedMemory, SeedPlan, StepResult } from "./seed-input";
-import { mapConcurrent } from "./seed-input";
 
 export interface SeedClientOptions {
   /** Lambda Invoke API endpoint, e.g. http://127.0.0.1:3002 (serverless-offline's default). */

@@ -2,7 +2,7 @@
 // it belongs to, so a cursor replayed against another sort or filter set is refused, not misread.
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import { BadRequestError } from "./errors";
+import { BadRequestError } from "../platform/errors";
 import type { ListFilters, SortSpec } from "./schemas";
 
 const CursorPayload = z.strictObject({

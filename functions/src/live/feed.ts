@@ -7,11 +7,11 @@
 //
 // Clients number-check what they get: a gap in seq means something was missed, and they ask for it
 // (hello/resync on the socket, answered from the stream) or reload when the stream no longer has it.
-import { config } from "./config";
-import { invokeFunction } from "./lambda-invoke";
-import * as store from "./live-store";
-import { TASK_STATUSES } from "./schemas";
-import { activityCounts } from "./tasks-repo";
+import { config } from "../platform/config";
+import { invokeFunction } from "../platform/lambda-invoke";
+import { activityCounts } from "../tasks/repository";
+import { TASK_STATUSES } from "../tasks/schemas";
+import * as store from "./store";
 
 /** Dummy credentials when talking to serverless-offline: it checks none, the SDK signs anyway. */
 export const OFFLINE_CREDENTIALS = { accessKeyId: "offline", secretAccessKey: "offline" };
