@@ -43,6 +43,18 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
+const INPUT_VALUE_CODES = new Set([
+  "23514",
+  "22001",
+  "22003",
+  "22P02",
+  "22007",
+  "22008",
+  "22009",
+  "22021",
+  "22P05",
+]);
+
 /** Translates driver failures into typed errors; anything unrecognised stays a bug (500). */
 export function toHttpError(error: unknown): unknown {
   if (error instanceof HttpError || !(error instanceof Error)) return error;
@@ -61,7 +73,9 @@ export function toHttpError(error: unknown): unknown {
   ) {
     return new ServiceUnavailableError();
   }
-  if (code === "23514" || code === "22001" || code === "22P02" || code === "22007" || code === "22008") {
+  // Validation should have refused these first; a value that still reaches PostgreSQL this way is
+  // the client's, not a server fault (22003 numeric range, 22007-22009 datetime, 22021/22P05 text).
+  if (INPUT_VALUE_CODES.has(code)) {
     return new HttpError(422, "validation_failed", "The values are not acceptable to the database");
   }
   return error;

@@ -3,15 +3,20 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { BadRequestError } from "../platform/errors";
-import type { ListFilters, SortSpec } from "./schemas";
+import { isStorableText, type ListFilters, type SortSpec } from "./schemas";
+
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 const CursorPayload = z.strictObject({
   /** query fingerprint */
   q: z.string().length(12),
   /** the ordering key of the boundary row, as PostgreSQL prints it */
-  k: z.string().max(1_000),
-  /** the boundary row's id */
-  i: z.string().regex(/^[1-9]\d{0,18}$/),
+  k: z.string().max(1_000).refine(isStorableText),
+  /** the boundary row's id (a bigint) */
+  i: z
+    .string()
+    .regex(/^[1-9]\d{0,18}$/)
+    .refine((id) => BigInt(id) <= MAX_BIGINT),
   /** "n": rows after the boundary, "p": rows before it */
   d: z.enum(["n", "p"]),
 });

@@ -15,7 +15,10 @@ interface SortColumn {
   isValidKey: (key: string) => boolean;
 }
 
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2}){0,2}|Z)$/;
+// A timestamptz as PostgreSQL prints it: offsets under 16 hours (it refuses more), years of up to
+// six digits and a BC suffix, so that a key taken from any stored row is accepted back as a cursor.
+const TIMESTAMP_TEXT =
+  /^\d{4,6}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[ T]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?([+-](0\d|1[0-5])(:?[0-5]\d){0,2}|Z)( BC)?$/;
 const isTimestampText = (key: string) => key === "infinity" || TIMESTAMP_TEXT.test(key);
 
 export const SORT_COLUMNS: Record<SortKeyName, SortColumn> = {

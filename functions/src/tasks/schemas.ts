@@ -17,16 +17,48 @@ export const DEFAULT_PAGE = 50;
 /** Positions are row numbers; 10^9 is far beyond any table this system serves and keeps SQL in int8. */
 export const MAX_POSITION = 1_000_000_000;
 export const MAX_QUERY = 200;
+/** tasks.version is a PostgreSQL integer. */
+export const MAX_VERSION = 2_147_483_647;
 
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
 export const SortKey = z.enum(SORT_KEYS);
 
-const isoInstant = z.iso.datetime({ offset: true }).meta({ description: "RFC 3339 instant" });
-const title = z.string().trim().min(1, "title must not be blank").max(MAX_TITLE);
-const description = z.string().max(MAX_DESCRIPTION);
-const assignee = z.string().trim().min(1).max(MAX_ASSIGNEE).nullable();
-const tag = z.string().trim().min(1).max(MAX_TAG);
+/**
+ * PostgreSQL's text refuses NUL outright (a 500 before this check), and a lone UTF-16 surrogate has
+ * no UTF-8 form: the driver would silently store U+FFFD instead of what was sent.
+ */
+export function isStorableText(text: string): boolean {
+  return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
+const STORABLE_TEXT = "must not contain NUL characters or unpaired UTF-16 surrogates";
+const pgText = () => z.string().refine(isStorableText, STORABLE_TEXT);
+
+/** The instants PostgreSQL can store and this API can render as four-digit years in UTC. */
+export const MIN_INSTANT_MS = Date.parse("0001-01-01T00:00:00Z");
+export const MAX_INSTANT_MS = Date.parse("9999-12-31T23:59:59.999Z");
+// PostgreSQL refuses a UTC offset of 16 hours or more (22009) and keeps microseconds: a seventh
+// fractional digit would be rounded, possibly into year 10000.
+const OFFSET_AND_PRECISION = /^[^.]*?(\.\d{1,6})?(Z|[+-](0\d|1[0-5]):[0-5]\d)$/;
+
+/** Whether an RFC 3339 instant (already shape-checked) is one PostgreSQL stores and renders exactly. */
+export function isStorableInstant(value: string): boolean {
+  if (!OFFSET_AND_PRECISION.test(value)) return false;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
+}
+
+const isoInstant = z.iso
+  .datetime({ offset: true })
+  .refine(
+    isStorableInstant,
+    "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, with a UTC offset under 16 hours and at most 6 fractional digits",
+  )
+  .meta({ description: "RFC 3339 instant between years 1 and 9999 in UTC" });
+const title = pgText().trim().min(1, "title must not be blank").max(MAX_TITLE);
+const description = pgText().max(MAX_DESCRIPTION);
+const assignee = pgText().trim().min(1).max(MAX_ASSIGNEE).nullable();
+const tag = pgText().trim().min(1).max(MAX_TAG);
 const tags = z
   .array(tag)
   .max(MAX_TAGS)
@@ -75,7 +107,7 @@ export const UpdateTaskInput = z
     dueAt: isoInstant.nullable().optional(),
     expiresAt: isoInstant.nullable().optional(),
     /** Alternative to If-Match for clients that cannot set headers. */
-    version: z.number().int().positive().optional(),
+    version: z.number().int().positive().max(MAX_VERSION).optional(),
   })
   .refine((patch) => Object.keys(patch).some((key) => key !== "version"), {
     message: "at least one field to change is required",
@@ -121,11 +153,11 @@ export const ListTasksQuery = z
     sort: SortParam.default({ key: "createdAt", direction: "desc" }),
     status: csvOf(TaskStatus).optional(),
     priority: csvOf(TaskPriority).optional(),
-    assignee: z.string().trim().min(1).max(MAX_ASSIGNEE).optional(),
+    assignee: pgText().trim().min(1).max(MAX_ASSIGNEE).optional(),
     tag: tag.optional(),
     dueAfter: isoInstant.optional(),
     dueBefore: isoInstant.optional(),
-    q: z.string().trim().min(1).max(MAX_QUERY).optional(),
+    q: pgText().trim().min(1).max(MAX_QUERY).optional(),
   })
   .refine((query) => !(query.cursor !== undefined && query.offset !== undefined), {
     message: "use either cursor or offset, not both",
