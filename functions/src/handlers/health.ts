@@ -4,10 +4,18 @@ import { cacheHealth } from "../tasks/service";
 
 /**
  * GET /health: 200 "ok"; 200 "degraded" while Redis is away (every endpoint still answers from
- * PostgreSQL); 503 "down" when the database does not answer.
+ * PostgreSQL); 503 "down" when the database does not answer and 503 "stuck" when it answers but
+ * the task table cannot be read (a session holding an exclusive lock), as every request then fails.
  */
-export const handler = httpHandler(async () => {
-  const [db, cache] = await Promise.all([pingDatabase(), cacheHealth()]);
-  const status = !db.ok ? "down" : cache.state === "degraded" ? "degraded" : "ok";
-  return json(db.ok ? 200 : 503, { status, db: { ok: db.ok, ms: db.ms }, cache });
-});
+export const handler = httpHandler(
+  async () => {
+    const [db, cache] = await Promise.all([pingDatabase(), cacheHealth()]);
+    const status = db.state !== "ok" ? db.state : cache.state === "degraded" ? "degraded" : "ok";
+    return json(db.state === "ok" ? 200 : 503, {
+      status,
+      db: { ok: db.state === "ok", state: db.state, ms: db.ms },
+      cache,
+    });
+  },
+  { budget: { statementMs: 500 } },
+);

@@ -13,8 +13,18 @@ const ConfigSchema = z.object({
   REDIS_URL: optionalUrl.optional(),
   /** Small on purpose: serverless-offline's worker mode gives every concurrent invocation its own pool. */
   PG_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
-  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Waiting for a pooled connection or a new one; a database that is down is a 503 after this. */
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(700),
+  /** Statements outside HTTP requests (maintenance, seeding steps on the pool). */
   PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  PG_LOCK_TIMEOUT_MS: z.coerce.number().int().min(50).default(1_000),
+  /**
+   * Per statement of an HTTP request (routes may ask for less): with the connect timeout this keeps
+   * a request against a slow or stuck database under 2 s.
+   */
+  PG_REQUEST_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(1_200),
+  /** How long a read waits for a table lock (only an exclusive lock blocks it) before a 503. */
+  PG_REQUEST_LOCK_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(300),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

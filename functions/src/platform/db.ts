@@ -1,12 +1,64 @@
 // The only holder of the PostgreSQL pool. One pool per module scope, reused across invocations;
 // connection failures become a 503 quickly instead of a hang, and the pool reconnects on its own
 // once the server is back because pg discards broken clients.
+import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { config } from "./config";
 import { HttpError, ServiceUnavailableError } from "./errors";
 import { recordDb } from "./request-metrics";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
+
+/**
+ * How long one statement of a request may run, and wait for a lock. A route sets its own budget
+ * (http.ts); a session holding `LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE` then costs a reader its
+ * lock budget, not the statement timeout, and the request answers 503 well under 2 s.
+ */
+export interface StatementBudget {
+  statementMs: number;
+  lockMs: number;
+}
+
+const budgets = new AsyncLocalStorage<StatementBudget>();
+/** What each pooled connection was last told, so a budget costs a round trip only when it changes. */
+const appliedBudgets = new WeakMap<pg.PoolClient, string>();
+
+export function withStatementBudget<T>(budget: StatementBudget, fn: () => Promise<T>): Promise<T> {
+  return budgets.run(budget, fn);
+}
+
+async function applyBudget(client: pg.PoolClient): Promise<void> {
+  const budget = budgets.getStore() ?? {
+    statementMs: config.PG_STATEMENT_TIMEOUT_MS,
+    lockMs: config.PG_LOCK_TIMEOUT_MS,
+  };
+  const wanted = `${Math.round(budget.statementMs)}/${Math.round(budget.lockMs)}`;
+  if (appliedBudgets.get(client) === wanted) return;
+  await client.query(
+    `set statement_timeout = ${Math.round(budget.statementMs)}; set lock_timeout = ${Math.round(budget.lockMs)}`,
+  );
+  appliedBudgets.set(client, wanted);
+}
+
+/** A pooled connection with the current budget applied; connection failures become a 503. */
+async function connect(): Promise<pg.PoolClient> {
+  let client: pg.PoolClient;
+  try {
+    client = await getPool().connect();
+  } catch (error) {
+    throw toHttpError(error);
+  }
+  // A checked-out client whose server goes away emits "error" besides failing its query; pool.query
+  // listens for it, and so must every connection handed out here, or the process dies of it.
+  if (!appliedBudgets.has(client)) client.on("error", () => {});
+  try {
+    await applyBudget(client);
+  } catch (error) {
+    client.release(true);
+    throw toHttpError(error);
+  }
+  return client;
+}
 
 let pool: pg.Pool | undefined;
 
@@ -17,6 +69,7 @@ export function getPool(): pg.Pool {
       max: config.PG_POOL_MAX,
       connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
       statement_timeout: config.PG_STATEMENT_TIMEOUT_MS,
+      lock_timeout: config.PG_LOCK_TIMEOUT_MS,
       // A server that stops answering mid-query would otherwise hold the request forever.
       query_timeout: config.PG_STATEMENT_TIMEOUT_MS + 1_000,
       idleTimeoutMillis: 60_000,
@@ -43,6 +96,9 @@ const UNAVAILABLE_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
+/** A statement that ran out of its time or lock budget: the database is busy or stuck. */
+const STUCK_CODES = new Set(["57014", "55P03"]);
+
 const INPUT_VALUE_CODES = new Set([
   "23514",
   "22001",
@@ -65,7 +121,7 @@ export function toHttpError(error: unknown): unknown {
     code.startsWith("08") || // connection exceptions
     code === "57P01" || // admin shutdown
     code === "57P03" || // cannot connect now (starting up)
-    code === "57014" || // statement timeout
+    STUCK_CODES.has(code) || // statement or lock timeout
     code === "53300" || // too many connections
     code === "40P01" || // deadlock that survived the retries below
     code === "40001" || // serialization failure that survived them
@@ -90,18 +146,22 @@ export function lostConflict(error: unknown): boolean {
 export async function query<Row extends pg.QueryResultRow>(
   text: string,
   values: unknown[] = [],
-  client: Queryable = getPool(),
+  client?: Queryable,
 ): Promise<pg.QueryResult<Row>> {
   const started = performance.now();
   try {
     // A statement outside a transaction that lost a deadlock or serialization conflict changed
     // nothing, so running it again is safe; inside a transaction the caller owns the retry.
-    const retries = client === pool ? 2 : 0;
+    const pooled = client === pool || client === undefined;
+    const retries = pooled ? 2 : 0;
     for (let attempt = 0; ; attempt += 1) {
+      const connection = pooled ? await connect() : client;
       try {
-        return await client.query<Row>(text, values);
+        return await connection.query<Row>(text, values);
       } catch (error) {
         if (attempt >= retries || !lostConflict(error)) throw error;
+      } finally {
+        if (pooled) (connection as pg.PoolClient).release();
       }
     }
   } catch (error) {
@@ -139,12 +199,7 @@ export async function queryWithin<Row extends pg.QueryResultRow>(
 
 /** Runs fn in one transaction on one connection; never touches a second connection meanwhile. */
 export async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await getPool().connect();
-  } catch (error) {
-    throw toHttpError(error);
-  }
+  const client = await connect();
   try {
     await client.query("begin");
     const result = await fn(client);
@@ -158,13 +213,27 @@ export async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>):
   }
 }
 
-export async function pingDatabase(): Promise<{ ok: boolean; ms: number }> {
+export type DatabaseState = "ok" | "stuck" | "down";
+
+/**
+ * Whether the database answers, and whether the task table can be read: a session holding an
+ * exclusive lock on it leaves `select 1` answering while every request waits, so health reads the
+ * table's lock too (a statement that touches no row).
+ */
+export async function pingDatabase(): Promise<{ state: DatabaseState; ms: number }> {
   const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   try {
-    await query("select 1");
-    return { ok: true, ms: Math.round((performance.now() - started) * 10) / 10 };
-  } catch {
-    return { ok: false, ms: Math.round((performance.now() - started) * 10) / 10 };
+    const client = await connect();
+    try {
+      await client.query("select 1 from tasks where false");
+    } finally {
+      client.release();
+    }
+    return { state: "ok", ms: elapsed() };
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    return { state: STUCK_CODES.has(code) ? "stuck" : "down", ms: elapsed() };
   }
 }
 

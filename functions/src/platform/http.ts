@@ -7,7 +7,7 @@ import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { config } from "./config";
-import { toHttpError } from "./db";
+import { type StatementBudget, toHttpError, withStatementBudget } from "./db";
 import {
   BadRequestError,
   HttpError,
@@ -24,6 +24,12 @@ export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResul
 export interface HandlerOptions {
   /** Parse a JSON body (POST, PATCH); bodies sent to other routes are ignored. */
   jsonBody?: boolean;
+  /**
+   * Per-statement limits for this route, below the request default: a read that needs more is
+   * unbounded work and answers 503; a write may wait longer for the row and counter locks that
+   * concurrent writes hold for milliseconds.
+   */
+  budget?: Partial<StatementBudget>;
 }
 
 const JSON_HEADERS = { "Content-Type": "application/json" } as const;
@@ -165,9 +171,16 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions = {}) {
   if (options.jsonBody) {
     wrapped.use(bodyLimit).use(httpJsonBodyParser());
   }
+  const budget: StatementBudget = {
+    statementMs: Math.min(
+      options.budget?.statementMs ?? config.PG_REQUEST_STATEMENT_TIMEOUT_MS,
+      config.PG_REQUEST_STATEMENT_TIMEOUT_MS,
+    ),
+    lockMs: options.budget?.lockMs ?? config.PG_REQUEST_LOCK_TIMEOUT_MS,
+  };
   return wrapped.handler((event, context) => {
     const metrics = metricsByEvent.get(event) ?? newMetrics();
-    return withMetrics(metrics, () => handler(event, context));
+    return withStatementBudget(budget, () => withMetrics(metrics, () => handler(event, context)));
   });
 }
 

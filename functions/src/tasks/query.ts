@@ -129,10 +129,16 @@ export function filterConditions(filters: ListFilters, params: SqlParams): strin
   }
   if (filters.assignee !== undefined) conditions.push(`t.assignee = ${params.add(filters.assignee)}`);
   if (filters.tag !== undefined) conditions.push(`t.tags @> array[${params.add(filters.tag)}::text]`);
-  if (filters.dueAfter !== undefined)
-    conditions.push(`t.due_at >= ${params.add(filters.dueAfter)}::timestamptz`);
+  // Stated over the dueAt ordering's expression so its index answers the range (a plain due_at
+  // condition has no index and read the whole table: 0.55-1.3 s at 1M rows). Validated instants
+  // are finite, so "< infinity" is exactly "has a due date".
+  const due = SORT_COLUMNS.dueAt.expr("t");
+  if (filters.dueAfter !== undefined) {
+    conditions.push(`${due} >= ${params.add(filters.dueAfter)}::timestamptz`);
+    if (filters.dueBefore === undefined) conditions.push(`${due} < 'infinity'::timestamptz`);
+  }
   if (filters.dueBefore !== undefined)
-    conditions.push(`t.due_at < ${params.add(filters.dueBefore)}::timestamptz`);
+    conditions.push(`${due} < ${params.add(filters.dueBefore)}::timestamptz`);
   if (filters.q !== undefined) {
     conditions.push(`t.title ilike ${params.add(`%${escapeLike(filters.q)}%`)}`);
   }

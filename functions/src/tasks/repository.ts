@@ -81,13 +81,13 @@ const flip = (direction: "asc" | "desc") => (direction === "asc" ? "desc" : "asc
  * the first `walk` rows of the ordering, index-only, whose answer is right whenever it fills the
  * page (see search-plan.ts); or matches first, when the filters are known to match few rows.
  */
-type IdPlan = "ordered" | "matches-first" | { walk: number };
+export type IdPlan = "ordered" | "matches-first" | { walk: number };
 
 /**
  * A page in one statement. The ids are chosen first, from the ordering's index (read alone when the
  * filters test only columns it carries), and only the rows of the page are then read for their JSON.
  */
-function pageQuery(
+export function pageQuery(
   sort: SortSpec,
   filters: Filters,
   direction: "asc" | "desc",
@@ -156,17 +156,24 @@ async function fetchSearchPage(...page: PageArgs): Promise<PageRow[]> {
 }
 
 /**
- * Filters the orderings' indexes do not carry (a tag, an assignee) can match few rows, and then
- * walking an ordering for a page reads most of the table. Their total is counted up to 1,000 anyway,
- * so a total known to be that small sends the page to the matches-first plan.
+ * Filters can match few rows (a tag, an assignee, a due range, a status nobody has), and then
+ * walking an ordering for a page reads most of the table. Their total is counted up to 1,000 (or
+ * read from task_counts) anyway, so a total known to be that small sends the page to the
+ * matches-first plan, which finds them through the filters' own indexes.
  */
+export function idPlanFor(filters: Filters, total: Total): IdPlan {
+  return hasFilters(filters) && total.exact && total.value <= EXACT_COUNT_LIMIT ? "matches-first" : "ordered";
+}
+
 async function pagePlanFor(
   filters: Filters,
   total: Promise<Total> | undefined,
 ): Promise<(...page: PageArgs) => Promise<PageRow[]>> {
-  if ((filters.tag === undefined && filters.assignee === undefined) || !total) return fetchPage;
+  if (!hasFilters(filters) || !total) return fetchPage;
   const known = await total;
-  return known.exact && known.value <= EXACT_COUNT_LIMIT
+  // Nothing matches (exactly): no page to look for, and a walk would read the whole ordering.
+  if (known.exact && known.value === 0) return async () => [];
+  return idPlanFor(filters, known) === "matches-first"
     ? (sort, rowFilters, direction, boundary, limit, offset = 0) =>
         fetchPage(sort, rowFilters, direction, boundary, limit, offset, "matches-first")
     : fetchPage;

@@ -17,6 +17,12 @@ export const DEFAULT_PAGE = 50;
 /** Positions are row numbers; 10^9 is far beyond any table this system serves and keeps SQL in int8. */
 export const MAX_POSITION = 1_000_000_000;
 export const MAX_QUERY = 200;
+/**
+ * The trigram index answers a substring search only through a run of 3 letters or digits: anything
+ * shorter (or a term of wildcards and punctuation) would read every title, so it is refused.
+ */
+export const MIN_SEARCH_RUN = 3;
+const SEARCHABLE = new RegExp(`[\\p{L}\\p{N}]{${MIN_SEARCH_RUN}}`, "u");
 /** tasks.version is a PostgreSQL integer. */
 export const MAX_VERSION = 2_147_483_647;
 
@@ -157,7 +163,15 @@ export const ListTasksQuery = z
     tag: tag.optional(),
     dueAfter: isoInstant.optional(),
     dueBefore: isoInstant.optional(),
-    q: pgText().trim().min(1).max(MAX_QUERY).optional(),
+    q: pgText()
+      .trim()
+      .min(1)
+      .max(MAX_QUERY)
+      .refine(
+        (q) => SEARCHABLE.test(q),
+        `must contain at least ${MIN_SEARCH_RUN} letters or digits in a row (shorter terms cannot use the search index)`,
+      )
+      .optional(),
   })
   .refine((query) => !(query.cursor !== undefined && query.offset !== undefined), {
     message: "use either cursor or offset, not both",
