@@ -16,7 +16,7 @@ const CursorPayload = z.strictObject({
   i: z
     .string()
     .regex(/^[1-9]\d{0,18}$/)
-    .refine((id) => BigInt(id) <= MAX_BIGINT),
+    .refine((id) => /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT),
   /** "n": rows after the boundary, "p": rows before it */
   d: z.enum(["n", "p"]),
 });

@@ -194,3 +194,11 @@ describe("paging by due date over every stored due date", () => {
     expect(positioned.json().items[0].id).toBe(ids[1]);
   });
 });
+
+describe("found by the fuzz suite", () => {
+  it("when a forged cursor's id is not an integer (1.5), then it answers 400, not 500", async () => {
+    const cursor = cursorOf({ q: "aaaaaaaaaaaa", k: "0001-01-01T00:00:00Z", i: "1.5", d: "n" });
+    const response = await invoke(listTasks, { path: "/tasks", query: { cursor } });
+    expect(response.statusCode, response.body).toBe(400);
+  });
+});
