@@ -3,9 +3,9 @@
 // WS_PORT (default 3300/3302/3304) over DATABASE_URL and REDIS_URL, migrates, and stops it after.
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { runFuzz } from "../functions/test/fuzz/run-fuzz";
 import { startStack } from "../functions/test/support/stack";
-import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "10000" }, seed: { type: "string" }, url: { type: "string" } },
@@ -26,7 +26,10 @@ async function main(): Promise<void> {
         apiPort: Number(process.env.API_PORT ?? 3300),
         lambdaPort: Number(process.env.LAMBDA_PORT ?? 3302),
         wsPort: Number(process.env.WS_PORT ?? 3304),
-        env: { DATABASE_URL: databaseUrl, ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) },
+        env: {
+          DATABASE_URL: databaseUrl,
+          ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+        },
       });
   const started = performance.now();
   try {

@@ -1,4 +1,5 @@
 import { httpHandler, json, parseInput } from "../platform/http";
+import { noneMatchHits } from "../platform/preconditions";
 import { etagOf } from "../tasks/page-body";
 import { TaskPath } from "../tasks/schemas";
 import { readTask } from "../tasks/service";
@@ -9,7 +10,7 @@ export const handler = httpHandler(
     const { id } = parseInput(TaskPath, event.pathParameters ?? {});
     const task = await readTask(id);
     const etag = etagOf(task.version);
-    if (event.headers?.["if-none-match"] === etag)
+    if (noneMatchHits(event.headers?.["if-none-match"], task.version))
       return { statusCode: 304, headers: { ETag: etag }, body: "" };
     return json(200, task.json, { ETag: etag });
   },

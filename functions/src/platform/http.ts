@@ -15,6 +15,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors";
+import { requiredVersion } from "./preconditions";
 import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
@@ -184,15 +185,7 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions = {}) {
   });
 }
 
-/** Reads an optional version precondition from If-Match ("3", W/"3" or 3). */
+/** Reads an optional version precondition from If-Match (see preconditions.ts). */
 export function expectedVersionFrom(event: ApiEvent): number | undefined {
-  const header = event.headers?.["if-match"];
-  if (header === undefined || header === "*") return undefined;
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
-  if (!match?.[1]) {
-    throw new BadRequestError('If-Match must be a version ETag such as "3"', [
-      { path: "If-Match", message: "not a version" },
-    ]);
-  }
-  return Number(match[1]);
+  return requiredVersion(event.headers?.["if-match"]);
 }

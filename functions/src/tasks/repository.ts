@@ -267,6 +267,9 @@ async function searchTotal(
     params.values,
   );
   const estimate = Math.round(plan.rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0);
+  // An empty page past a position proves only that there are fewer matches than the position: it
+  // must never lift the total to the offset a client asked for (it reported 1,000,000,000).
+  if (rows === 0) return { value: position === null ? estimate : Math.min(estimate, position), exact: false };
   const proven = (position ?? 0) + rows + (hasAfter ? 1 : 0);
   return { value: Math.max(estimate, proven), exact: false };
 }

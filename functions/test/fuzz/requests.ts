@@ -24,19 +24,39 @@ export interface FuzzRequest {
 
 const shapeKeys = (schema: unknown): string[] => {
   let current = schema as { shape?: Record<string, unknown>; def?: { in?: unknown; schema?: unknown } };
-  while (current && !current.shape && current.def) current = (current.def.in ?? current.def.schema) as typeof current;
+  while (current && !current.shape && current.def)
+    current = (current.def.in ?? current.def.schema) as typeof current;
   return Object.keys(current?.shape ?? {});
 };
 export const LIST_KEYS = shapeKeys(ListTasksQuery);
 export const CREATE_KEYS = shapeKeys(CreateTaskInput);
 export const UPDATE_KEYS = shapeKeys(UpdateTaskInput);
 
-const controlChars = fc.constantFrom("\u0000", "\u0001", "\u0008", "\u001b", "\u007f", "\u0085", "\u2028", "\ufeff", "\r\n", "\t");
+const controlChars = fc.constantFrom(
+  "\u0000",
+  "\u0001",
+  "\u0008",
+  "\u001b",
+  "\u007f",
+  "\u0085",
+  "\u2028",
+  "\ufeff",
+  "\r\n",
+  "\t",
+);
 const surrogates = fc.constantFrom("\ud800", "\udfff", "\udc00x", "a\ud83d", "😀", "\ud83d\ude00");
 const hostileText = fc
-  .array(fc.oneof(fc.string({ maxLength: 8 }), controlChars, surrogates, fc.constantFrom("%", "_", "\\", "'", '"', "%_%_")), {
-    maxLength: 6,
-  })
+  .array(
+    fc.oneof(
+      fc.string({ maxLength: 8 }),
+      controlChars,
+      surrogates,
+      fc.constantFrom("%", "_", "\\", "'", '"', "%_%_"),
+    ),
+    {
+      maxLength: 6,
+    },
+  )
   .map((parts) => parts.join(""));
 
 const edgeInstant = fc.constantFrom(
@@ -73,10 +93,7 @@ const hugeNumbers = fc.constantFrom(
   "1.5",
   "",
 );
-const numberValue = fc.oneof(
-  fc.integer({ min: -5, max: 300 }).map(String),
-  hugeNumbers,
-);
+const numberValue = fc.oneof(fc.integer({ min: -5, max: 300 }).map(String), hugeNumbers);
 
 const forgedCursor = fc
   .record({
@@ -96,8 +113,14 @@ const listValue: Record<string, fc.Arbitrary<string>> = {
   offset: numberValue,
   cursor: fc.oneof(forgedCursor, hostileText, fc.constant("%%%")),
   sort: fc.oneof(fc.constantFrom(...SORT_KEYS, ...SORT_KEYS.map((key) => `-${key}`)), hostileText),
-  status: fc.oneof(fc.subarray([...TASK_STATUSES], { minLength: 1 }).map((list) => list.join(",")), hostileText),
-  priority: fc.oneof(fc.subarray([...TASK_PRIORITIES], { minLength: 1 }).map((list) => list.join(",")), hostileText),
+  status: fc.oneof(
+    fc.subarray([...TASK_STATUSES], { minLength: 1 }).map((list) => list.join(",")),
+    hostileText,
+  ),
+  priority: fc.oneof(
+    fc.subarray([...TASK_PRIORITIES], { minLength: 1 }).map((list) => list.join(",")),
+    hostileText,
+  ),
   assignee: fc.oneof(fc.constantFrom("user1", "alice"), hostileText),
   tag: fc.oneof(fc.constantFrom("backend", "ops"), hostileText),
   dueAfter: instant,
@@ -108,8 +131,20 @@ const listValue: Record<string, fc.Arbitrary<string>> = {
 const listQuery = fc
   .array(
     fc.oneof(
-      { weight: 8, arbitrary: fc.constantFrom(...LIST_KEYS).chain((key) => ((Object.hasOwn(listValue, key) ? listValue[key] : undefined) ?? hostileText).map((value) => [key, value] as const)) },
-      { weight: 1, arbitrary: fc.tuple(fc.constantFrom("color", "__proto__", "constructor", "limit[]"), hostileText) },
+      {
+        weight: 8,
+        arbitrary: fc
+          .constantFrom(...LIST_KEYS)
+          .chain((key) =>
+            ((Object.hasOwn(listValue, key) ? listValue[key] : undefined) ?? hostileText).map(
+              (value) => [key, value] as const,
+            ),
+          ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(fc.constantFrom("color", "__proto__", "constructor", "limit[]"), hostileText),
+      },
     ),
     { maxLength: 5 },
   )
@@ -120,7 +155,14 @@ const listQuery = fc
   });
 
 const jsonValue = (key: string): fc.Arbitrary<unknown> => {
-  const wrongType = fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }), fc.double());
+  const wrongType = fc.oneof(
+    fc.constant(null),
+    fc.integer(),
+    fc.boolean(),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+    fc.double(),
+  );
   const mostly = (valid: fc.Arbitrary<unknown>, hostile: fc.Arbitrary<unknown>) =>
     fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: hostile });
   const words = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ]{0,30}[A-Za-z0-9]$/);
@@ -130,42 +172,75 @@ const jsonValue = (key: string): fc.Arbitrary<unknown> => {
     status: mostly(fc.constantFrom(...TASK_STATUSES), hostileText),
     priority: mostly(fc.constantFrom(...TASK_PRIORITIES), hostileText),
     assignee: mostly(fc.constantFrom(null, "user1", "alice"), hostileText),
-    tags: mostly(fc.array(fc.constantFrom("backend", "ops", "fuzz"), { maxLength: 3 }), fc.oneof(fc.array(hostileText, { maxLength: 12 }), hostileText)),
+    tags: mostly(
+      fc.array(fc.constantFrom("backend", "ops", "fuzz"), { maxLength: 3 }),
+      fc.oneof(fc.array(hostileText, { maxLength: 12 }), hostileText),
+    ),
     dueAt: mostly(fc.constant(null), instant),
     expiresAt: mostly(fc.constant(null), instant),
     version: mostly(fc.integer({ min: 1, max: 5 }), fc.constantFrom(-1, 0, 2147483648, 3e9, 1e308, 1.5)),
   };
 
-  return fc.oneof({ weight: 5, arbitrary: (Object.hasOwn(right, key) ? right[key] : undefined) ?? hostileText }, { weight: 1, arbitrary: wrongType });
+  return fc.oneof(
+    { weight: 5, arbitrary: (Object.hasOwn(right, key) ? right[key] : undefined) ?? hostileText },
+    { weight: 1, arbitrary: wrongType },
+  );
 };
 
 const jsonBody = (keys: string[]) =>
   fc
-    .array(fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: fc.constantFrom("owner", "__proto__", "id") }), {
-      maxLength: 5,
-    })
+    .array(
+      fc.oneof(
+        { weight: 9, arbitrary: fc.constantFrom(...keys) },
+        { weight: 1, arbitrary: fc.constantFrom("owner", "__proto__", "id") },
+      ),
+      {
+        maxLength: 5,
+      },
+    )
     .chain((chosen) => fc.tuple(...chosen.map((key) => jsonValue(key).map((value) => [key, value] as const))))
     .map((pairs) => pairs as (readonly [string, unknown])[]);
 
 /** JSON text of the pairs: duplicated keys kept, strings escaped so unpaired surrogates travel as \ud800. */
 function jsonText(pairs: (readonly [string, unknown])[]): string {
   const escape = (value: unknown) =>
-    JSON.stringify(value)?.replace(/[\ud800-\udfff]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`) ?? "null";
+    JSON.stringify(value)?.replace(/[\ud800-\udfff]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`) ??
+    "null";
   return `{${pairs.map(([key, value]) => `${escape(key)}:${escape(value)}`).join(",")}}`;
 }
 
 const rawBody = fc.oneof(
   { weight: 12, arbitrary: fc.constant(undefined) },
-  { weight: 1, arbitrary: fc.constantFrom('{"title":', "[]", '"x"', "null", "", "{}", '{"title":"a","title":"b"}') },
-  { weight: 1, arbitrary: fc.integer({ min: 65_000, max: 200_000 }).map((n) => JSON.stringify({ title: "big", description: "d".repeat(n) })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('{"title":', "[]", '"x"', "null", "", "{}", '{"title":"a","title":"b"}'),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 65_000, max: 200_000 })
+      .map((n) => JSON.stringify({ title: "big", description: "d".repeat(n) })),
+  },
 );
 
 const contentType = fc.oneof(
   { weight: 10, arbitrary: fc.constant("application/json") },
-  { weight: 1, arbitrary: fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "application/json; charset=latin1",
+      "",
+    ),
+  },
 );
 
-const etag = fc.oneof(fc.integer({ min: 0, max: 5 }).map((n) => `"${n}"`), fc.constantFrom('W/"1"', '"1', "*", '"1", "2"', '"9999999999"', ""), hostileText);
+const etag = fc.oneof(
+  fc.integer({ min: 0, max: 5 }).map((n) => `"${n}"`),
+  fc.constantFrom('W/"1"', '"1', "*", '"1", "2"', '"9999999999"', ""),
+  hostileText,
+);
 
 const optionalHeaders = fc
   .record(
@@ -176,12 +251,20 @@ const optionalHeaders = fc
     },
     { requiredKeys: [] },
   )
-  .map((headers) => Object.fromEntries(Object.entries(headers).filter(([, value]) => /^[\t\x20-\x7e]*$/.test(value))));
+  .map((headers) =>
+    Object.fromEntries(Object.entries(headers).filter(([, value]) => /^[\t\x20-\x7e]*$/.test(value))),
+  );
 
 const taskId = (ids: string[]) =>
   fc.oneof(
     { weight: 6, arbitrary: ids.length > 0 ? fc.constantFrom(...ids) : fc.constant("1") },
-    { weight: 1, arbitrary: fc.oneof(hugeNumbers, fc.constantFrom("abc", "0", "-1", "%00", "1%20", "9223372036854775807")) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        hugeNumbers,
+        fc.constantFrom("abc", "0", "-1", "%00", "1%20", "9223372036854775807"),
+      ),
+    },
   );
 
 /** A request to any route; `ids` are tasks known to exist, so updates and deletes hit real rows. */
@@ -193,17 +276,54 @@ export function fuzzRequest(ids: string[]): fc.Arbitrary<FuzzRequest> {
         path,
         headers: { ...headers, ...(type ? { "content-type": type } : {}) },
         // Creates name a title first (the one required field), so most reach the database.
-        body: raw ?? jsonText(method === "POST" && pairs.length > 0 ? [["title", `t${pairs.length}`], ...pairs] : pairs),
+        body:
+          raw ??
+          jsonText(method === "POST" && pairs.length > 0 ? [["title", `t${pairs.length}`], ...pairs] : pairs),
         writes: true,
       }),
     );
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ q: listQuery, headers: optionalHeaders }).map(({ q, headers }) => ({ method: "GET", path: `/tasks${q ? `?${q}` : ""}`, headers, writes: false })) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ q: listQuery, headers: optionalHeaders }).map(({ q, headers }) => ({
+        method: "GET",
+        path: `/tasks${q ? `?${q}` : ""}`,
+        headers,
+        writes: false,
+      })),
+    },
     { weight: 3, arbitrary: withBody("POST", fc.constant("/tasks"), CREATE_KEYS) },
-    { weight: 3, arbitrary: withBody("PATCH", taskId(ids).map((id) => `/tasks/${id}`), UPDATE_KEYS) },
-    { weight: 2, arbitrary: fc.record({ id: taskId(ids), headers: optionalHeaders }).map(({ id, headers }) => ({ method: "GET", path: `/tasks/${id}`, headers, writes: false })) },
-    { weight: 1, arbitrary: fc.record({ id: taskId(ids), headers: optionalHeaders }).map(({ id, headers }) => ({ method: "DELETE", path: `/tasks/${id}`, headers, writes: true })) },
-    { weight: 1, arbitrary: fc.constantFrom("/tasks/stats", "/health", "/openapi.json", "/tasks/activity", "/nope", "/tasks/1/2").map((path) => ({ method: "GET", path, headers: {}, writes: false })) },
-    { weight: 1, arbitrary: fc.constantFrom("PUT", "OPTIONS", "HEAD").map((method) => ({ method, path: "/tasks", headers: {}, writes: false })) },
+    {
+      weight: 3,
+      arbitrary: withBody(
+        "PATCH",
+        taskId(ids).map((id) => `/tasks/${id}`),
+        UPDATE_KEYS,
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ id: taskId(ids), headers: optionalHeaders })
+        .map(({ id, headers }) => ({ method: "GET", path: `/tasks/${id}`, headers, writes: false })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ id: taskId(ids), headers: optionalHeaders })
+        .map(({ id, headers }) => ({ method: "DELETE", path: `/tasks/${id}`, headers, writes: true })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom("/tasks/stats", "/health", "/openapi.json", "/tasks/activity", "/nope", "/tasks/1/2")
+        .map((path) => ({ method: "GET", path, headers: {}, writes: false })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom("PUT", "OPTIONS", "HEAD")
+        .map((method) => ({ method, path: "/tasks", headers: {}, writes: false })),
+    },
   );
 }

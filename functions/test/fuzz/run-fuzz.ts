@@ -53,8 +53,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       seeded.push(task.id);
       touched.add(task.id);
     }
-    const send = async (request: FuzzRequest) => {
-      const before = await fingerprint(db);
+    const attempt = async (request: FuzzRequest) => {
       const started = performance.now();
       const response = await api(options.baseUrl, request.path, {
         method: request.method,
@@ -63,7 +62,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         signal: AbortSignal.timeout(10_000),
       });
       const text = await response.text();
-      const ms = performance.now() - started;
+      return { response, text, ms: performance.now() - started };
+    };
+    const send = async (request: FuzzRequest) => {
+      const before = await fingerprint(db);
+      let { response, text, ms } = await attempt(request);
+      // This box is shared (2 cores, other stacks and suites): a 503 or a slow answer is retried once
+      // after a pause, if it changed nothing, so only a failure that repeats counts.
+      if ((response.status === 503 || ms >= maxMs) && (await fingerprint(db)) === before) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        ({ response, text, ms } = await attempt(request));
+      }
       slowestMs = Math.max(slowestMs, ms);
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       done += 1;
@@ -71,13 +80,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const what = `${request.method} ${request.path} -> ${response.status} in ${Math.round(ms)} ms: ${text.slice(0, 300)}`;
       if (response.status >= 500) throw new Error(`5xx: ${what}`);
       if (ms >= maxMs) throw new Error(`slow: ${what}`);
-      if (text.length > 0 && /"stack"|\/work\/|node_modules|at \S+ \(/.test(text)) throw new Error(`leak: ${what}`);
+      if (text.length > 0 && /"stack"|\/work\/|node_modules|at \S+ \(/.test(text))
+        throw new Error(`leak: ${what}`);
       if (response.status >= 400 || !request.writes) {
         const after = await fingerprint(db);
-        if (after !== before) throw new Error(`changed by a ${response.status}: ${what}\n${before}\n${after}`);
+        if (after !== before)
+          throw new Error(`changed by a ${response.status}: ${what}\n${before}\n${after}`);
       }
       if (response.status === 201 || response.status === 200) {
-        const id = /^\/tasks\/(\d+)$/.exec(request.path)?.[1] ?? (request.method === "POST" ? (JSON.parse(text) as { id?: string }).id : undefined);
+        const id =
+          /^\/tasks\/(\d+)$/.exec(request.path)?.[1] ??
+          (request.method === "POST" ? (JSON.parse(text) as { id?: string }).id : undefined);
         if (id && touched.size < 500) touched.add(id);
       }
     };
@@ -90,7 +103,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       verbose: 1,
     });
     await expectAgreement(options.baseUrl, db, [...touched]);
-    return { runs: options.runs, seed: options.seed, statuses, slowestMs: Math.round(slowestMs), checkedTasks: touched.size };
+    return {
+      runs: options.runs,
+      seed: options.seed,
+      statuses,
+      slowestMs: Math.round(slowestMs),
+      checkedTasks: touched.size,
+    };
   } finally {
     await db.end().catch(() => {});
   }
@@ -116,9 +135,14 @@ async function expectAgreement(baseUrl: string, db: pg.Client, ids: string[]): P
       const body = await response.text();
       const expected = stored.get(id);
       if (expected === undefined) {
-        if (response.status !== 404) throw new Error(`task ${id} is gone from PostgreSQL but the API answered ${response.status} ${body}`);
+        if (response.status !== 404)
+          throw new Error(
+            `task ${id} is gone from PostgreSQL but the API answered ${response.status} ${body}`,
+          );
       } else if (response.status !== 200 || JSON.stringify(JSON.parse(body)) !== JSON.stringify(expected)) {
-        throw new Error(`task ${id}: API (${response.headers.get("x-cache")}) ${body} != PostgreSQL ${JSON.stringify(expected)}`);
+        throw new Error(
+          `task ${id}: API (${response.headers.get("x-cache")}) ${body} != PostgreSQL ${JSON.stringify(expected)}`,
+        );
       }
     }
   }
