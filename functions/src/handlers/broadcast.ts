@@ -1,17 +1,18 @@
+import type { Context } from "aws-lambda";
 import { drain } from "../live/fanout";
+import { errorText, log, withRequestId } from "../platform/logger";
 
 /**
  * Fans the live events out to every WebSocket connection. Invoked asynchronously (InvocationType
  * Event) by each write; never throws, because an asynchronous invocation that throws takes all of
- * serverless-offline down (PITFALLS.md) and on AWS would only be retried into the same failure.
+ * serverless-offline down (see infra/serverless/unhandled-rejection-guard.cjs) and on AWS would only be retried into the same failure.
  */
-export const handler = async () => {
-  try {
-    return await drain();
-  } catch (error) {
-    process.stdout.write(
-      `${JSON.stringify({ level: "error", msg: "broadcast failed", error: String(error) })}\n`,
-    );
-    return { drained: false, error: "failed" };
-  }
-};
+export const handler = (_event: unknown, context?: Context) =>
+  withRequestId(context?.awsRequestId, async () => {
+    try {
+      return await drain();
+    } catch (error) {
+      log("error", "broadcast failed", { error: errorText(error) });
+      return { drained: false, error: "failed" };
+    }
+  });

@@ -41,8 +41,9 @@ import type {
   Total,
   UpdateTaskInput,
 } from "./schemas";
-import { TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
+import { pickFilters, TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
 import { readSearchPage } from "./search-plan";
+import { TASK_RECORD_COLUMNS, type TaskRecord, type TaskRecordRow, toTaskRecord } from "./task-record";
 
 /** Rows between two fences; a position lookup reads at most about this many index entries. */
 export const FENCE_SPACING = 1_000;
@@ -70,8 +71,7 @@ type Filters = ListFilters;
 type Boundary = { comparison: Comparison; key: string; id: string };
 
 function splitQuery(request: ListTasksQuery): { sort: SortSpec; filters: Filters } {
-  const { sort, status, priority, assignee, tag, dueAfter, dueBefore, q } = request;
-  return { sort, filters: { status, priority, assignee, tag, dueAfter, dueBefore, q } };
+  return { sort: request.sort, filters: pickFilters(request) };
 }
 
 const flip = (direction: "asc" | "desc") => (direction === "asc" ? "desc" : "asc");
@@ -372,39 +372,36 @@ export async function countTasks(filters: Filters, client?: Queryable): Promise<
   return { value: Math.max(EXACT_COUNT_LIMIT + 1, Math.round(estimate)), exact: false };
 }
 
-export interface VersionedTask extends TaskRow {
-  version: number;
-}
-
-export async function getTask(id: string): Promise<VersionedTask> {
-  const result = await query<VersionedTask>(
-    `select t.id::text as id, t.version, ${TASK_JSON} as json from tasks t where t.id = $1 and ${LIVE}`,
+export async function getTask(id: string): Promise<TaskRecord> {
+  const result = await query<TaskRecordRow>(
+    `select ${TASK_RECORD_COLUMNS} from tasks t where t.id = $1 and ${LIVE}`,
     [id],
   );
   const row = result.rows[0];
   if (!row) throw new NotFoundError(`Task ${id} not found`);
-  return row;
+  return toTaskRecord(row);
 }
 
 /** Several tasks by id in one round trip; missing or expired ids are simply absent. */
-export async function getTasks(ids: string[]): Promise<VersionedTask[]> {
+export async function getTasks(ids: string[]): Promise<TaskRecord[]> {
   if (ids.length === 0) return [];
-  const result = await query<VersionedTask>(
-    `select t.id::text as id, t.version, ${TASK_JSON} as json from tasks t where t.id = any($1::int8[]) and ${LIVE}`,
+  const result = await query<TaskRecordRow>(
+    `select ${TASK_RECORD_COLUMNS} from tasks t where t.id = any($1::int8[]) and ${LIVE}`,
     [ids],
   );
-  return result.rows;
+  return result.rows.map(toTaskRecord);
 }
 
-export interface CreateResult extends VersionedTask {
-  replayed: boolean;
-}
+/** A new task, or the first response to a repeated Idempotency-Key (its JSON as first answered). */
+export type CreateResult =
+  | (TaskRecord & { replayed: false })
+  | { id: string; json: string; version: number; replayed: true };
 
-async function insertTask(client: Queryable, input: CreateTaskInput): Promise<VersionedTask> {
-  const result = await query<VersionedTask>(
+async function insertTask(client: Queryable, input: CreateTaskInput): Promise<TaskRecord> {
+  const result = await query<TaskRecordRow>(
     `insert into tasks as t (title, description, status, priority, assignee, tags, due_at, expires_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8)
-     returning t.id::text as id, t.version, ${TASK_JSON} as json`,
+     returning ${TASK_RECORD_COLUMNS}`,
     [
       input.title,
       input.description,
@@ -419,7 +416,7 @@ async function insertTask(client: Queryable, input: CreateTaskInput): Promise<Ve
   );
   const row = result.rows[0];
   if (!row) throw new Error("insert returned no row");
-  return row;
+  return toTaskRecord(row);
 }
 
 /**
@@ -428,7 +425,7 @@ async function insertTask(client: Queryable, input: CreateTaskInput): Promise<Ve
  */
 export async function createTask(input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
   if (idempotencyKey === undefined) {
-    return { ...(await insertTask(getPool(), input)), replayed: false };
+    return { ...(await insertTask(getPool(), input)), replayed: false as const };
   }
   const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
   return transaction(async (client) => {
@@ -444,7 +441,7 @@ export async function createTask(input: CreateTaskInput, idempotencyKey?: string
         [idempotencyKey, task.id, task.json],
         client,
       );
-      return { ...task, replayed: false };
+      return { ...task, replayed: false as const };
     }
     const previous = await query<{ request_hash: string; task_id: string; response: string }>(
       `select request_hash, task_id::text as task_id, response from idempotency_keys where key = $1`,
@@ -456,7 +453,7 @@ export async function createTask(input: CreateTaskInput, idempotencyKey?: string
       throw new ConflictError("This Idempotency-Key was already used with a different request");
     }
     const version = (JSON.parse(row.response) as { version: number }).version;
-    return { id: row.task_id, json: row.response, version, replayed: true };
+    return { id: row.task_id, json: row.response, version, replayed: true as const };
   });
 }
 
@@ -476,7 +473,7 @@ export async function updateTask(
   id: string,
   patch: UpdateTaskInput,
   expectedVersion?: number,
-): Promise<VersionedTask> {
+): Promise<TaskRecord> {
   const params = new SqlParams();
   const idParam = params.add(id);
   const sets: string[] = [];
@@ -488,14 +485,14 @@ export async function updateTask(
   }
   const versionCondition =
     expectedVersion === undefined ? "" : ` and t.version = ${params.add(expectedVersion)}`;
-  const result = await query<VersionedTask>(
+  const result = await query<TaskRecordRow>(
     `update tasks as t set ${sets.join(", ")}, version = t.version + 1, updated_at = clock_timestamp()
      where t.id = ${idParam} and ${LIVE}${versionCondition}
-     returning t.id::text as id, t.version, ${TASK_JSON} as json`,
+     returning ${TASK_RECORD_COLUMNS}`,
     params.values,
   );
   const row = result.rows[0];
-  if (row) return row;
+  if (row) return toTaskRecord(row);
   const current = await getTask(id);
   throw new PreconditionFailedError(
     `Task ${id} is at version ${current.version}, not ${expectedVersion}; reload it and retry`,
