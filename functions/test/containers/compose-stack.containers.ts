@@ -118,7 +118,12 @@ describe("the compose stack under podman", () => {
       const etag = read.headers.get("etag");
       expect(etag).toBeTruthy();
 
-      const updated = await send("PATCH", `/tasks/${task.id}`, { status: "done" }, { "if-match": etag ?? "" });
+      const updated = await send(
+        "PATCH",
+        `/tasks/${task.id}`,
+        { status: "done" },
+        { "if-match": etag ?? "" },
+      );
       expect(updated.status).toBe(200);
       expect((await json(updated)).status).toBe("done");
       const stale = await send("PATCH", `/tasks/${task.id}`, { status: "todo" }, { "if-match": etag ?? "" });
