@@ -107,8 +107,12 @@ export class ComposeStack {
   /** Removes containers, pod, network and volumes; safe to call when nothing is there. */
   async down(): Promise<void> {
     await this.run("podman-compose", ["--project-name", this.project, "down", "--volumes"], 120_000);
-    // podman-compose 1.0 leaves the network behind.
+    // podman-compose 1.0 leaves the network and the named volumes behind.
     await this.run("podman", ["network", "rm", "--force", `${this.project}_default`], 60_000);
+    const label = `label=io.podman.compose.project=${this.project}`;
+    const volumes = await this.run("podman", ["volume", "ls", "--quiet", "--filter", label], 60_000);
+    const names = volumes.output.split("\n").filter((name) => name.trim() !== "");
+    if (names.length > 0) await this.run("podman", ["volume", "rm", "--force", ...names], 60_000);
   }
 
   /**
