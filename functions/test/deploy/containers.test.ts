@@ -171,7 +171,9 @@ describe("the Dockerfiles", () => {
     it(`when ${file} is read, then it follows the rules: pinned bases, npm ci, exec-form CMD, a non-root user, sources from a clean checkout`, () => {
       // A base may be a build argument (so that a stand-in can replace it); its default is checked.
       const defaults = new Map(
-        dockerfile.getInitialARGs().map((arg) => [arg.getProperty()?.getName(), arg.getProperty()?.getValue()]),
+        dockerfile
+          .getInitialARGs()
+          .map((arg) => [arg.getProperty()?.getName(), arg.getProperty()?.getValue()]),
       );
       for (const from of dockerfile.getFROMs()) {
         const written = from.getImage() ?? "";
