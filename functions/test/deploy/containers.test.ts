@@ -1,4 +1,4 @@
-// No Docker engine runs here, so the containers are proven in two halves: the files are validated
+// The fast half of the container checks (npm run test:containers runs the stack with podman): the files are validated
 // statically (the compose file against the Compose Specification's JSON schema and dclint, the
 // Dockerfiles with dockerfile-utils plus the rules this project holds them to), and the command each
 // container runs is run natively, from this checkout, against the real PostgreSQL and Redis.
