@@ -2,7 +2,6 @@ import { publishSeeded } from "../lib/live";
 import { SeedInput } from "../lib/seed-input";
 import {
   abortLoad,
-  assertBulkLoadable,
   beginLoad,
   loadChunk,
   runLoad,
@@ -26,7 +25,6 @@ export const handler = async (event: unknown) => {
     throw new SeedInputError(`Invalid seed input: ${issues.join("; ")}`);
   }
   const input = parsed.data;
-  await assertBulkLoadable();
   const { value, memory } = await withMemory(async () => {
     switch (input.action) {
       case "run":
