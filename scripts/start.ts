@@ -56,10 +56,13 @@ async function main(): Promise<void> {
     const dataDir = process.env.EMBEDDED_PG_DIR ?? path.join(ROOT, ".data/postgres");
     embedded = await startEmbeddedPostgres({ dataDir, port });
     databaseUrl = embedded.url;
-    log(`database: embedded PostgreSQL 18${embedded.created ? " (new)" : ""}; set DATABASE_URL to use a server`, {
-      url: databaseUrl,
-      dir: path.relative(ROOT, embedded.dataDir) || embedded.dataDir,
-    });
+    log(
+      `database: embedded PostgreSQL 18${embedded.created ? " (new)" : ""}; set DATABASE_URL to use a server`,
+      {
+        url: databaseUrl,
+        dir: path.relative(ROOT, embedded.dataDir) || embedded.dataDir,
+      },
+    );
   }
 
   let redisUrl = process.env.REDIS_URL;

@@ -56,12 +56,16 @@ export async function loadDemoData(options: DemoLoadOptions): Promise<{ ms: numb
       if (percent === lastShown) continue;
       lastShown = percent;
       const eta = progress.etaMs === null ? "" : `, about ${formatDuration(progress.etaMs)} left`;
-      log(`Loading demo data: ${percent}%${eta} (${progress.phase === "load" ? "loading rows" : "building indexes"})`);
+      log(
+        `Loading demo data: ${percent}%${eta} (${progress.phase === "load" ? "loading rows" : "building indexes"})`,
+      );
     }
   })();
   const deadline = Date.now() + (options.waitMs ?? 180_000);
   try {
-    log(`Loading ${count.toLocaleString("en-US")} demo tasks through the seed function (DEMO_TASKS=0 skips this)`);
+    log(
+      `Loading ${count.toLocaleString("en-US")} demo tasks through the seed function (DEMO_TASKS=0 skips this)`,
+    );
     for (;;) {
       try {
         const summary = await seeder.seed({

@@ -1,13 +1,6 @@
 import { publishSeeded } from "../lib/live";
 import { SeedInput } from "../lib/seed-input";
-import {
-  abortLoad,
-  beginLoad,
-  loadChunk,
-  runLoad,
-  runStep,
-  withMemory,
-} from "../lib/seed-repo";
+import { abortLoad, beginLoad, loadChunk, runLoad, runStep, withMemory } from "../lib/seed-repo";
 import { invalidateCaches } from "../lib/task-service";
 
 /** Thrown for input the seed function cannot accept; the message names every offending field. */

@@ -10,6 +10,7 @@ import type {
   TaskStats,
   UpdateTaskInput,
 } from "../../../functions/src/lib/schemas";
+import type { SeedProgress } from "../../../functions/src/lib/seed-progress";
 import type { PageRequest } from "./block-store";
 
 export type { Task, TaskPage, TaskStats };
@@ -147,4 +148,12 @@ export async function deleteTask(id: string): Promise<void> {
 export async function getStats(signal?: AbortSignal): Promise<TaskStats> {
   const response = await call("/tasks/stats", { signal });
   return (await response.json()) as TaskStats;
+}
+
+export type { SeedProgress } from "../../../functions/src/lib/seed-progress";
+
+/** GET /seed/status: how far a running bulk load (the first start's demo data) is, or null. */
+export async function getSeedStatus(signal?: AbortSignal): Promise<SeedProgress | null> {
+  const response = await call("/seed/status", { signal });
+  return ((await response.json()) as { seeding: SeedProgress | null }).seeding;
 }
