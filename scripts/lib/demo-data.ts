@@ -47,14 +47,17 @@ export async function loadDemoData(options: DemoLoadOptions): Promise<{ ms: numb
   const seeder = new SeedClient({ endpoint: options.lambdaUrl, functionName: "million-tasks-dev-seed" });
   let finished = false;
   const reporter = (async () => {
+    // A line per 5% or per 10 s: the terminal is shared with the stack's own log.
     let lastShown = -1;
+    let lastAt = 0;
     while (!finished) {
       await sleep(1_000);
       const progress = await seedProgress(options.client).catch(() => null);
       if (!progress || finished) continue;
-      const percent = Math.floor(progress.fraction * 100);
-      if (percent === lastShown) continue;
+      const percent = Math.max(lastShown, Math.floor(progress.fraction * 100));
+      if (percent < lastShown + 5 && Date.now() - lastAt < 10_000) continue;
       lastShown = percent;
+      lastAt = Date.now();
       const eta = progress.etaMs === null ? "" : `, about ${formatDuration(progress.etaMs)} left`;
       log(
         `Loading demo data: ${percent}%${eta} (${progress.phase === "load" ? "loading rows" : "building indexes"})`,
