@@ -1,7 +1,8 @@
 // npm start: the whole system on this machine. API on :3000, Lambda Invoke API on :3002, WebSocket
-// on :3001, site on :4321. Without DATABASE_URL it serves an embedded PostgreSQL (PGlite); without
-// REDIS_URL it uses a Redis on 127.0.0.1:6379 when one answers, and runs uncached otherwise. The
-// log says which.
+// on :3001, the built site on :4321 (`npm run dev`: Astro's dev server with hot reload instead).
+// Without DATABASE_URL it serves an embedded PostgreSQL 18 (data in .data/postgres) and, the first
+// time, loads demo tasks into it; without REDIS_URL it uses a Redis on 127.0.0.1:6379 when one
+// answers, and runs uncached otherwise. The log says which.
 
 import { spawn } from "node:child_process";
 import net from "node:net";
@@ -9,13 +10,17 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
+import { loadDemoData, needsDemoData, parseDemoCount } from "./lib/demo-data";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres";
+import { formatDuration } from "./lib/progress";
 
 const ROOT = path.resolve(__dirname, "..");
 const { values: flags } = parseArgs({
   options: {
     only: { type: "string" },
     mode: { type: "string", default: process.env.RUNTIME_MODE ?? "inprocess" },
+    dev: { type: "boolean", default: false },
+    "demo-tasks": { type: "string", default: process.env.DEMO_TASKS },
   },
 });
 
@@ -41,18 +46,23 @@ function redisAnswers(url: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  const demoCount = parseDemoCount(flags["demo-tasks"]);
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     log("database: PostgreSQL from DATABASE_URL", { url: databaseUrl.replace(/\/\/[^@]*@/, "//***@") });
   } else {
     const port = Number(process.env.EMBEDDED_PG_PORT ?? 5499);
-    embedded = await startEmbeddedPostgres(path.join(ROOT, ".data/pglite"), port);
+    const dataDir = process.env.EMBEDDED_PG_DIR ?? path.join(ROOT, ".data/postgres");
+    embedded = await startEmbeddedPostgres({ dataDir, port });
     databaseUrl = embedded.url;
-    log("database: embedded PostgreSQL (PGlite), set DATABASE_URL to use a server", {
-      port,
-      dir: ".data/pglite",
-    });
+    log(
+      `database: embedded PostgreSQL 18${embedded.created ? " (new)" : ""}; set DATABASE_URL to use a server`,
+      {
+        url: databaseUrl,
+        dir: path.relative(ROOT, embedded.dataDir) || embedded.dataDir,
+      },
+    );
   }
 
   let redisUrl = process.env.REDIS_URL;
@@ -64,22 +74,28 @@ async function main(): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const migrated = await migrate(client, MIGRATIONS_DIR);
-  await client.end();
   log("migrated", { applied: migrated.applied });
+  // Only the embedded database is ever seeded unasked: a server given by DATABASE_URL is the user's.
+  const seedDemo = embedded !== undefined && demoCount > 0 && (await needsDemoData(client));
 
   const inProcess = flags.mode !== "worker";
   log("runtime", { mode: inProcess ? "in-process" : "worker threads" });
+  const lambdaUrl = `http://127.0.0.1:${process.env.LAMBDA_PORT ?? 3002}`;
   const apiUrl = process.env.PUBLIC_API_URL ?? `http://localhost:${process.env.API_PORT ?? 3000}`;
   const wsUrl = process.env.PUBLIC_WS_URL ?? `ws://localhost:${process.env.WS_PORT ?? 3001}`;
+  const sitePort = process.env.PORT ?? "4321";
   log("endpoints", {
     api: apiUrl,
-    lambdaInvoke: `http://localhost:${process.env.LAMBDA_PORT ?? 3002}`,
+    lambdaInvoke: lambdaUrl,
     webSocket: wsUrl,
-    site: "http://localhost:4321",
+    site: `http://localhost:${sitePort}`,
+    demoStatus: `${apiUrl}/seed/status`,
   });
   const commands = {
     functions: `serverless offline start${inProcess ? " --useInProcess" : ""}`,
-    web: "astro dev --root web --port 4321 --host 127.0.0.1",
+    web: flags.dev
+      ? `astro dev --root web --port ${sitePort} --host 127.0.0.1`
+      : "tsx scripts/build-site.ts && node scripts/serve-static.mts",
   };
   const chosen = Object.entries(commands).filter(([name]) => !flags.only || name === flags.only);
   // concurrently's CLI prefixes each output line and stops the rest when one command exits.
@@ -100,16 +116,37 @@ async function main(): Promise<void> {
         ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
         PUBLIC_API_URL: apiUrl,
         PUBLIC_WS_URL: wsUrl,
+        PORT: sitePort,
+        HOST: "127.0.0.1",
         ASTRO_TELEMETRY_DISABLED: "1",
         SLS_TELEMETRY_DISABLED: "1",
         SLS_NOTIFICATIONS_MODE: "off",
       },
     },
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-  const code: number = await new Promise((resolve) =>
-    child.once("exit", (exitCode) => resolve(exitCode ?? 1)),
-  );
+  const exited = new Promise<number>((resolve) => child.once("exit", (exitCode) => resolve(exitCode ?? 1)));
+  const stopping = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.on(signal, () => {
+      stopping.abort();
+      child.kill(signal);
+    });
+
+  if (seedDemo) {
+    const seedLine = (line: string) => console.log(`[demo] ${line}`);
+    loadDemoData({ lambdaUrl, count: demoCount, client, log: seedLine, signal: stopping.signal })
+      .then(({ ms }) =>
+        seedLine(`${demoCount.toLocaleString("en-US")} demo tasks loaded in ${formatDuration(ms)}`),
+      )
+      .catch((error: unknown) => {
+        if (!stopping.signal.aborted) seedLine(`failed: ${error instanceof Error ? error.message : error}`);
+      })
+      .finally(() => client.end().catch(() => {}));
+  } else {
+    await client.end();
+  }
+
+  const code = await exited;
   await embedded?.stop().catch(() => {});
   process.exit(code);
 }

@@ -78,6 +78,17 @@ export function buildOpenApiDocument() {
           responses: { "200": { description: "Counts", content: jsonContent(TaskStats) }, ...errors(503) },
         },
       },
+      "/seed/status": {
+        get: {
+          summary:
+            "How far a running bulk load (the first start's demo data) is; seeding is null when none runs",
+          responses: {
+            "200": {
+              description: "{ seeding: null | { state, count, rowsLoaded, phase, fraction, etaMs, ... } }",
+            },
+          },
+        },
+      },
       "/health": {
         get: {
           summary: "Database and cache state",

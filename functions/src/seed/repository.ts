@@ -23,22 +23,6 @@ import {
 /** Thrown for a load that does not exist, is no longer loading, or a step out of order. */
 export class SeedStateError extends Error {}
 
-/** The database cannot take a bulk load; the message says what to use instead. */
-export class UnsupportedDatabaseError extends Error {}
-
-/**
- * PGlite (the embedded default) runs one transaction at a time across all connections, so a load's
- * parallel COPY connections wait on each other forever and leave the database hung: refuse first.
- */
-export async function assertBulkLoadable(): Promise<void> {
-  const result = await query<{ version: string }>("select version() as version");
-  if (/PGlite/i.test(result.rows[0]?.version ?? "")) {
-    throw new UnsupportedDatabaseError(
-      "Seeding needs a PostgreSQL server: the embedded PGlite runs one transaction at a time, which a bulk load's parallel COPY cannot use. Start npm start with DATABASE_URL set (for example `docker compose up db`, or a local PostgreSQL).",
-    );
-  }
-}
-
 /** Per index build; PostgreSQL sorts in memory instead of spilling (the box has RAM to spare). */
 const MAINTENANCE_WORK_MEM = "512MB";
 /** A load nobody finished or aborted within this is abandoned (its CLI died) and cleaned up. */

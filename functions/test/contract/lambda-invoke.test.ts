@@ -177,6 +177,12 @@ describe("the Lambda Invoke API under serverless-offline", () => {
     expect(activity.json).toMatchObject({ created: expect.any(Number), byStatus: expect.any(Object) });
   });
 
+  it("when seedStatus is invoked with no load running, then it answers seeding: null", async () => {
+    const status = await invokeHttp(covers("seedStatus"), { path: "/seed/status" });
+    expect(status.statusCode).toBe(200);
+    expect(status.json).toEqual({ seeding: null });
+  });
+
   it("when an unknown function is invoked, then ResourceNotFoundException", async () => {
     await expect(invoke("noSuchFunction", {})).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });

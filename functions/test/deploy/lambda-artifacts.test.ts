@@ -307,6 +307,12 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     expect(activity.json.created).toEqual(expect.any(Number));
   });
 
+  it("when seedStatus is invoked with no load running, then it answers seeding: null", async () => {
+    const result = response(await runArtifact(artifact("seedStatus"), [http({ path: "/seed/status" })]));
+    expect(result.statusCode).toBe(200);
+    expect(result.json).toEqual({ seeding: null });
+  });
+
   it("when an artifact has no case here, then this test says so (every function must answer)", () => {
     const covered = new Set([
       "ping",
@@ -325,6 +331,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
       "wsDefault",
       "broadcast",
       "taskActivity",
+      "seedStatus",
     ]);
     expect(artifacts.map((target) => target.key).filter((key) => !covered.has(key))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { SeedClient } from "../../../scripts/lib/seed-client";
 import { MIGRATIONS_DIR, migrate } from "../../src/platform/migrations";
+import { ensureTestServices } from "./ensure-services";
 import {
   BROWSER_API_PORT,
   BROWSER_DATABASE_URL,
@@ -87,6 +88,10 @@ async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<vo
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stopServices = await ensureTestServices({
+    databases: [TEST_DATABASE_URL, BROWSER_DATABASE_URL],
+    redis: [TEST_REDIS_URL, BROWSER_REDIS_URL],
+  });
   await migrateDatabase(TEST_DATABASE_URL);
   await migrateDatabase(BROWSER_DATABASE_URL);
   const stack = await startStack({
@@ -107,6 +112,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (error) {
     await browserStack?.stop();
     await stack.stop();
+    await stopServices();
     throw error;
   }
   project.provide("apiUrl", stack.apiUrl);
@@ -116,5 +122,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("browserWsUrl", browserStack.wsUrl);
   return async () => {
     await Promise.all([stack.stop(), browserStack?.stop()]);
+    await stopServices();
   };
 }

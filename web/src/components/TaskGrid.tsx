@@ -2,6 +2,7 @@ import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Task } from "../lib/api";
 import { formatCount } from "../lib/row-window";
 import { hasFilters } from "../lib/url-state";
+import { DemoDataNotice } from "./DemoDataNotice";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { GridTable } from "./GridTable";
 import { LiveBar, RemoteChangeNotice } from "./LiveBar";
@@ -89,6 +90,7 @@ export function TaskBrowser() {
             }`}
         {feed.pending !== null && <span className="updating"> · updating…</span>}
       </p>
+      <DemoDataNotice total={total} onDone={refresh} />
       <LiveBar live={live} onReveal={revealNew} />
       {error !== null && <LoadError error={error} onRetry={() => feed.retry()} />}
       {failed ? null : empty ? (

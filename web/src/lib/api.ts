@@ -2,6 +2,7 @@
 // build time), never code; shapes come from the API's own zod schemas as types only, so no
 // validator ships to the browser.
 import type { z } from "zod";
+import type { SeedProgress } from "../../../functions/src/seed/progress";
 import type {
   CreateTaskInput,
   ErrorBody,
@@ -147,4 +148,12 @@ export async function deleteTask(id: string): Promise<void> {
 export async function getStats(signal?: AbortSignal): Promise<TaskStats> {
   const response = await call("/tasks/stats", { signal });
   return (await response.json()) as TaskStats;
+}
+
+export type { SeedProgress };
+
+/** GET /seed/status: how far a running bulk load (the first start's demo data) is, or null. */
+export async function getSeedStatus(signal?: AbortSignal): Promise<SeedProgress | null> {
+  const response = await call("/seed/status", { signal });
+  return ((await response.json()) as { seeding: SeedProgress | null }).seeding;
 }
