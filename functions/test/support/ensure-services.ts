@@ -86,6 +86,22 @@ export async function ensureChromium(
 }
 
 /**
+ * A machine with Debian's PostgreSQL whose cluster stopped gets it started again (it is the server
+ * the tests are meant for); true when a start was attempted. Left running, as it was found meant to be.
+ */
+async function startLocalClusters(): Promise<boolean> {
+  const versions = await run("sh", ["-c", "ls /etc/postgresql 2>/dev/null"]).then(
+    ({ stdout }) => stdout.split(/\s+/).filter(Boolean),
+    () => [] as string[],
+  );
+  if (versions.length === 0) return false;
+  for (const version of versions) {
+    await run("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"]).catch(() => {});
+  }
+  return true;
+}
+
+/**
  * A PostgreSQL at the URL, or the embedded one started on its port (trust auth, as the URL has no
  * password) with its data under .data/ (kept between runs, like a local server's).
  */
@@ -97,6 +113,13 @@ export async function ensurePostgres(
   const portNumber = Number(port || 5432);
   if (await listening(hostname, portNumber)) return nothingStarted;
   if (!isLocal(hostname)) throw new Error(`No PostgreSQL answers at ${hostname}:${portNumber}`);
+  if (portNumber === 5432 && (await startLocalClusters())) {
+    for (let waited = 0; waited < 30_000; waited += 500) {
+      if (await listening(hostname, portNumber))
+        return { started: "the local PostgreSQL cluster", stop: async () => {} };
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
   const embedded = await startEmbeddedPostgres({ dataDir, port: portNumber });
   return { started: `embedded PostgreSQL on :${portNumber} (${dataDir})`, embedded, stop: embedded.stop };
 }
