@@ -9,11 +9,13 @@ import {
 } from "react";
 import { flushSync } from "react-dom";
 import { TableVirtuoso } from "react-virtuoso";
-import type { BlockStore } from "../lib/block-store";
+import { BLOCK_SIZE, type BlockStore } from "../lib/block-store";
+import { END_ROW, type FeedAnchor } from "../lib/row-feed";
 import {
   clamp,
   formatCount,
   globalTop,
+  maxTopRow,
   placeTop,
   ROW_HEIGHT,
   recentre,
@@ -38,6 +40,8 @@ export interface GridTableProps {
   onOpen: (id: string) => void;
   onTopRow: (row: number) => void;
   onRange: (first: number, last: number) => void;
+  /** A jump reached an end of a view whose total is an estimate: load that end directly. */
+  onEdge: (anchor: FeedAnchor) => void;
 }
 
 /** Skeleton rows shown before the first answer says how many rows there are. */
@@ -45,13 +49,20 @@ const SKELETON_ROWS = 20;
 const SCROLLER_ID = "task-grid-scroller";
 /** More than the rows ever rendered at once, so slot keys stay unique among them. */
 const KEY_SLOTS = 256;
+/** Rows asked for beyond each edge of the viewport (what Virtuoso renders beyond it, 144 px). */
+const OVERSCAN_ROWS = 4;
+/**
+ * A dragged thumb asks for rows once it has rested this long (or is let go): a 0.5 s drag used to
+ * send ~100 list requests, nearly all aborted.
+ */
+const DRAG_SETTLE_MS = 250;
 
 /**
  * The grid: a TableVirtuoso over a window of at most WINDOW_ROWS rows whose first row is global
  * row `base`, plus a scrollbar for the whole list. See row-window.ts for the arithmetic.
  */
 export function GridTable(props: GridTableProps) {
-  const { store, tick, startRow, onRange, onTopRow, onOpen } = props;
+  const { store, tick, startRow, onRange, onTopRow, onOpen, onEdge } = props;
   const rowCount = store?.total ?? SKELETON_ROWS;
   const count = windowSize(rowCount);
   const [rawBase, setBase] = useState(0);
@@ -62,6 +73,8 @@ export function GridTable(props: GridTableProps) {
   const adjusting = useRef(false);
   const pendingJump = useRef<number | null>(null);
   const topRowTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const settleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const dragging = useRef(false);
   const live = useRef({ base, count, total: rowCount, exact: true, visibleRows: SKELETON_ROWS });
   live.current.base = base;
   live.current.count = count;
@@ -102,9 +115,40 @@ export function GridTable(props: GridTableProps) {
       });
       clearTimeout(topRowTimer.current);
       if (known) topRowTimer.current = setTimeout(() => onTopRow(Math.floor(top + 0.001)), 300);
+      // Rows are asked for from the global position, not from Virtuoso's rangeChanged: a jump that
+      // lands its target at the same index inside a new window leaves Virtuoso's range unchanged,
+      // so it would never report it (and the rows would stay skeletons).
+      const first = Math.max(0, Math.floor(top) - OVERSCAN_ROWS);
+      const last = Math.ceil(top + visibleRows) + OVERSCAN_ROWS;
+      clearTimeout(settleTimer.current);
+      if (dragging.current) {
+        // While the thumb moves, only where it rests is worth a request.
+        settleTimer.current = setTimeout(() => settle(top, first, last), DRAG_SETTLE_MS);
+      } else onRange(first, last);
     },
-    [position, store, onTopRow],
+    [position, store, onTopRow, onRange],
   );
+
+  /**
+   * Which end of the view a jump to `top` reaches when that end's position is only an estimate
+   * (an inexact total): the rows there come from the first page of the order that starts at it.
+   */
+  const edgeOf = useCallback(
+    (top: number): FeedAnchor | null => {
+      const { exact, total, visibleRows } = live.current;
+      if (exact || !store || store.total === null) return null;
+      if (!store.fromEnd && top >= maxTopRow(total, visibleRows) - BLOCK_SIZE) return "end";
+      if (store.fromEnd && top <= BLOCK_SIZE) return "start";
+      return null;
+    },
+    [store],
+  );
+
+  function settle(top: number, first: number, last: number) {
+    const edge = edgeOf(top);
+    if (edge) onEdge(edge);
+    else onRange(first, last);
+  }
 
   /**
    * Moves window and scroller together. Virtuoso is told about the new scrollTop by a synthetic
@@ -133,12 +177,18 @@ export function GridTable(props: GridTableProps) {
     [publish],
   );
 
+  /** Places `topRow` at the top; a person's jump (not a restored position) may switch ends. */
   const jumpTo = useCallback(
-    (topRow: number, inCommit = false) => {
+    (topRow: number, inCommit = false, byUser = true) => {
       const { total, visibleRows } = live.current;
+      const edge = byUser && !dragging.current ? edgeOf(topRow) : null;
+      if (edge) {
+        onEdge(edge);
+        return;
+      }
       apply(placeTop(topRow, live.current, total, visibleRows), inCommit);
     },
-    [apply],
+    [apply, edgeOf, onEdge],
   );
 
   const measure = useCallback(() => {
@@ -173,7 +223,25 @@ export function GridTable(props: GridTableProps) {
     };
   }, [apply, publish, measure]);
 
-  useEffect(() => () => clearTimeout(topRowTimer.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(topRowTimer.current);
+      clearTimeout(settleTimer.current);
+    },
+    [],
+  );
+
+  const onDrag = useCallback(
+    (active: boolean) => {
+      dragging.current = active;
+      if (active) return;
+      publish();
+      const { top, first, last } = position.get();
+      clearTimeout(settleTimer.current);
+      settle(top, Math.max(0, first - OVERSCAN_ROWS), last + OVERSCAN_ROWS);
+    },
+    [publish, position],
+  );
 
   // A newly promoted query: go to its start row (once the window has its new height).
   const storeReady = store !== null && store.total !== null;
@@ -183,7 +251,8 @@ export function GridTable(props: GridTableProps) {
       publish();
       return;
     }
-    setActive(null);
+    // A view switched to its end by End keeps the keyboard on its last row.
+    setActive((current) => (startRow === END_ROW && current !== null ? rowCount - 1 : null));
     pendingJump.current = startRow;
   }, [store, storeReady]);
 
@@ -193,7 +262,7 @@ export function GridTable(props: GridTableProps) {
     if (target === null || !element) return;
     if (target > 0 && element.scrollHeight < live.current.count * ROW_HEIGHT) return;
     pendingJump.current = null;
-    jumpTo(target, true);
+    jumpTo(target, true, false);
   });
 
   useEffect(() => publish(), [publish, tick]);
@@ -306,13 +375,14 @@ export function GridTable(props: GridTableProps) {
           itemContent={(index, _item, ctx) => (
             <RowCells state={ctx.store ? ctx.store.rowAt(ctx.base + index) : { kind: "loading" }} />
           )}
-          rangeChanged={(range) => {
-            const first = live.current.base + range.startIndex;
-            onRange(first, live.current.base + range.endIndex);
-          }}
           totalListHeightChanged={() => setHeightTick((value) => value + 1)}
         />
-        <RowScrollbar position={position} controls={SCROLLER_ID} onJump={(row) => jumpTo(row)} />
+        <RowScrollbar
+          position={position}
+          controls={SCROLLER_ID}
+          onJump={(row) => jumpTo(row)}
+          onDrag={onDrag}
+        />
       </div>
       <div className="grid-footer">
         <PositionLabel position={position} />

@@ -1,5 +1,6 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Task } from "../lib/api";
+import type { FeedAnchor } from "../lib/row-feed";
 import { formatCount } from "../lib/row-window";
 import { hasFilters } from "../lib/url-state";
 import { ErrorBoundary } from "./ErrorBoundary";
@@ -59,6 +60,7 @@ export function TaskBrowser() {
 
   const onTopRow = useCallback((row: number) => update({ row }), [update]);
   const onRange = useCallback((first: number, last: number) => feed.request(first, last), [feed]);
+  const onEdge = useCallback((anchor: FeedAnchor) => feed.showEdge(anchor), [feed]);
   const onSort = useCallback((sort: string) => update({ sort, row: 0 }), [update]);
   const onOpen = useCallback((id: string) => update({ task: id }), [update]);
   const onCreate = useCallback(() => update({ task: "new" }), [update]);
@@ -105,6 +107,7 @@ export function TaskBrowser() {
           onOpen={onOpen}
           onTopRow={onTopRow}
           onRange={onRange}
+          onEdge={onEdge}
         />
       )}
       <p className="visually-hidden" role="status" aria-live="polite">

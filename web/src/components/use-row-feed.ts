@@ -1,7 +1,7 @@
 import { useEffect, useReducer, useRef, useState } from "react";
 import { listTasks } from "../lib/api";
 import { RowFeed } from "../lib/row-feed";
-import { listParams, queryKey, type ViewState } from "../lib/url-state";
+import { listParams, queryKey, reverseSort, type ViewState } from "../lib/url-state";
 
 /** Keeps a RowFeed on the query of `view`; re-renders whenever what it shows changes. */
 export function useRowFeed(view: ViewState, revision: number): { feed: RowFeed; tick: number } {
@@ -23,6 +23,7 @@ export function useRowFeed(view: ViewState, revision: number): { feed: RowFeed; 
       revision,
       startRow,
       fetchPage: (page, signal) => listTasks(params, page, signal),
+      fetchReversed: (page, signal) => listTasks({ ...params, sort: reverseSort(params.sort) }, page, signal),
     });
   }, [feed, key, revision]);
 

@@ -15,8 +15,16 @@ export interface FeedQuery {
   /** Bumped after writes: same query, fresh rows, same position. */
   revision: number;
   fetchPage: FetchPage;
+  /** Pages through the same rows in the reversed order (for a view shown from its end). */
+  fetchReversed?: FetchPage;
   startRow: number;
 }
+
+/** Which end of a view its rows are counted from (see BlockStoreOptions.fromEnd). */
+export type FeedAnchor = "start" | "end";
+
+/** A start row past any real row: the view opens at its last screenful. */
+export const END_ROW = Number.MAX_SAFE_INTEGER;
 
 /** Rows shown before the viewport has been measured. */
 export const INITIAL_ROWS = 60;
@@ -30,6 +38,8 @@ export class RowFeed {
   private pendingRange: FeedRange = { first: 0, last: INITIAL_ROWS };
   private range: FeedRange = { first: 0, last: INITIAL_ROWS };
   private shownQuery: string | null = null;
+  private query: FeedQuery | null = null;
+  private currentAnchor: FeedAnchor = "start";
   private pendingQuery: string | null = null;
   private readonly listeners = new Set<() => void>();
 
@@ -44,20 +54,53 @@ export class RowFeed {
 
   /** The query the view asks for; no-op when it is what is shown or already pending. */
   setQuery(query: FeedQuery): void {
-    const key = `${query.queryKey}#${query.revision}`;
-    if (this.pending?.key === key || (this.pending === null && this.shown?.key === key)) return;
-    this.pending?.dispose();
+    // Another query starts from its first row; the same one (a refresh) keeps its end.
+    if (query.queryKey !== this.query?.queryKey) this.currentAnchor = "start";
+    this.query = query;
     const sameQuery = this.shownQuery === query.queryKey;
-    const store = new BlockStore(key, query.fetchPage, this.options);
+    this.load(sameQuery ? null : query.startRow);
+  }
+
+  get anchor(): FeedAnchor {
+    return this.currentAnchor;
+  }
+
+  /**
+   * Counts the view's rows from its end (and shows the last ones) or from its start again (and
+   * shows the first ones): one request for either end, whatever the total's estimate says.
+   */
+  showEdge(anchor: FeedAnchor): void {
+    if (!this.query || (anchor === "end" && !this.query.fetchReversed)) return;
+    this.currentAnchor = anchor;
+    this.load(anchor === "end" ? END_ROW : 0, true);
+  }
+
+  private load(startRow: number | null, force = false): void {
+    const query = this.query;
+    if (!query) return;
+    const key = `${query.queryKey}#${query.revision}#${this.anchor}`;
+    const current = this.pending?.key === key || (this.pending === null && this.shown?.key === key);
+    if (current && !force) return;
+    this.pending?.dispose();
+    const fromEnd = this.anchor === "end";
+    const store = new BlockStore(
+      key,
+      fromEnd && query.fetchReversed ? query.fetchReversed : query.fetchPage,
+      {
+        ...this.options,
+        fromEnd,
+      },
+    );
     this.pending = store;
     this.pendingQuery = query.queryKey;
-    this.pendingStart = sameQuery ? null : query.startRow;
-    this.pendingRange = sameQuery
-      ? this.range
-      : {
-          first: query.startRow,
-          last: query.startRow + (this.range.last - this.range.first || INITIAL_ROWS),
-        };
+    this.pendingStart = startRow;
+    const rows = this.range.last - this.range.first || INITIAL_ROWS;
+    this.pendingRange =
+      startRow === null
+        ? this.range
+        : startRow === END_ROW
+          ? { first: END_ROW - rows, last: END_ROW }
+          : { first: startRow, last: startRow + rows };
     store.subscribe(() => this.onPendingChange(store));
     store.ensure(this.pendingRange.first, this.pendingRange.last);
     this.emit();

@@ -52,6 +52,12 @@ export function formatSort(key: SortKey, direction: "asc" | "desc"): string {
   return direction === "desc" ? `-${key}` : key;
 }
 
+/** The same ordering walked from its other end (the API breaks ties by id in the sort's direction). */
+export function reverseSort(sort: string | undefined): string {
+  const { key, direction } = parseSort(sort ?? DEFAULT_SORT);
+  return formatSort(key, direction === "asc" ? "desc" : "asc");
+}
+
 export function parseViewState(search: string): ViewState {
   const params = new URLSearchParams(search);
   const sort = parseSort(params.get("sort") ?? DEFAULT_SORT);
