@@ -26,6 +26,7 @@ import {
 import { createSignal } from "../lib/signal";
 import { GRID_COMPONENTS, type GridContext, HeaderRow, RowCells } from "./grid-parts";
 import { type GridPosition, PositionLabel, RowScrollbar } from "./RowScrollbar";
+import type { Restore } from "./use-view-state";
 
 export interface GridTableProps {
   store: BlockStore | null;
@@ -42,6 +43,10 @@ export interface GridTableProps {
   onRange: (first: number, last: number) => void;
   /** A jump reached an end of a view whose total is an estimate: load that end directly. */
   onEdge: (anchor: FeedAnchor) => void;
+  /** "Go to row" took the grid to `row` (a history entry of its own). */
+  onGoTo: (row: number) => void;
+  /** Back/Forward restored a view: go to its row. */
+  restore: Restore | null;
 }
 
 /** Skeleton rows shown before the first answer says how many rows there are. */
@@ -62,7 +67,7 @@ const DRAG_SETTLE_MS = 250;
  * row `base`, plus a scrollbar for the whole list. See row-window.ts for the arithmetic.
  */
 export function GridTable(props: GridTableProps) {
-  const { store, tick, startRow, onRange, onTopRow, onOpen, onEdge } = props;
+  const { store, tick, startRow, onRange, onTopRow, onOpen, onEdge, onGoTo } = props;
   const rowCount = store?.total ?? SKELETON_ROWS;
   const count = windowSize(rowCount);
   const [rawBase, setBase] = useState(0);
@@ -267,6 +272,11 @@ export function GridTable(props: GridTableProps) {
 
   useEffect(() => publish(), [publish, tick]);
 
+  const restoreSeq = props.restore?.seq;
+  useEffect(() => {
+    if (props.restore && store?.total != null) jumpTo(props.restore.row, false, false);
+  }, [restoreSeq]);
+
   const ensureVisible = useCallback(
     (row: number) => {
       const element = scroller.current;
@@ -348,12 +358,20 @@ export function GridTable(props: GridTableProps) {
     [base, store, active, props.selectedId, onRowClick, onKeyDown, onFocus, tick],
   );
 
+  const [gotoError, setGotoError] = useState<string | null>(null);
   const goTo = (text: string) => {
+    const { total } = live.current;
     const row = Number(text.replaceAll(/[,\s_]/g, ""));
-    if (!Number.isFinite(row) || row < 1) return;
-    const target = clamp(Math.floor(row) - 1, 0, live.current.total - 1);
+    if (!text.trim() || !Number.isInteger(row) || row < 1 || (store?.exact !== false && row > total)) {
+      setGotoError(`Enter a row number from 1 to ${formatCount(Math.max(1, total))}.`);
+      return;
+    }
+    setGotoError(null);
+    const target = clamp(row - 1, 0, total - 1);
+    const top = Math.max(0, target - Math.floor(live.current.visibleRows / 2));
     setActive(target);
-    jumpTo(target - Math.floor(live.current.visibleRows / 2));
+    jumpTo(top);
+    onGoTo(top);
   };
 
   return (
@@ -401,8 +419,16 @@ export function GridTable(props: GridTableProps) {
             inputMode="numeric"
             autoComplete="off"
             placeholder={store?.total ? `1–${formatCount(store.total)}` : ""}
+            aria-invalid={gotoError ? true : undefined}
+            aria-describedby={gotoError ? "goto-error" : undefined}
+            onChange={() => setGotoError(null)}
           />
           <button type="submit">Go</button>
+          {gotoError && (
+            <p id="goto-error" className="goto-error" role="alert">
+              {gotoError}
+            </p>
+          )}
         </form>
       </div>
     </div>

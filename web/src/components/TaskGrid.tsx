@@ -11,7 +11,7 @@ import { type OptimisticRows, TaskDrawer } from "./TaskDrawer";
 import { Toolbar } from "./Toolbar";
 import { useLive } from "./use-live";
 import { useRowFeed } from "./use-row-feed";
-import { useViewState } from "./use-view-state";
+import { openedByHistory, useViewState } from "./use-view-state";
 
 /** The island: the task grid with its toolbar and detail drawer, behind an error boundary. */
 export function TaskGrid() {
@@ -27,17 +27,17 @@ function focusGrid() {
 }
 
 export function TaskBrowser() {
-  const [view, update] = useViewState();
+  const [view, update, restore] = useViewState();
   const [revision, setRevision] = useState(0);
   const [announcement, setAnnouncement] = useState("");
-  const { feed, tick } = useRowFeed(view, revision);
+  const { feed, tick } = useRowFeed(view, revision, restore);
   const store = feed.shown;
   const refresh = useCallback(() => setRevision((value) => value + 1), []);
   const live = useLive(feed, view, refresh);
   const revealNew = useCallback(() => {
     live.reset();
     refresh();
-    update({ row: 0 });
+    update({ row: 0 }, "jump");
   }, [live.reset, refresh, update]);
 
   const optimistic = useMemo<OptimisticRows>(
@@ -48,7 +48,11 @@ export function TaskBrowser() {
     [feed],
   );
 
-  const closeDrawer = useCallback(() => update({ task: null }), [update]);
+  // Closing what Back would close goes back, so the history holds no "closed" entries to step over.
+  const closeDrawer = useCallback(() => {
+    if (view.task !== null && openedByHistory(view.task)) window.history.back();
+    else update({ task: null });
+  }, [update, view.task]);
   // Focus goes back to the grid in the same commit that removes the drawer, so there is never a
   // moment (or a frame) where the dialog is gone and focus is nowhere.
   const drawerWasOpen = useRef(false);
@@ -58,7 +62,8 @@ export function TaskBrowser() {
     drawerWasOpen.current = open;
   }, [view.task]);
 
-  const onTopRow = useCallback((row: number) => update({ row }), [update]);
+  const onTopRow = useCallback((row: number) => update({ row }, "replace"), [update]);
+  const onGoTo = useCallback((row: number) => update({ row }, "jump"), [update]);
   const onRange = useCallback((first: number, last: number) => feed.request(first, last), [feed]);
   const onEdge = useCallback((anchor: FeedAnchor) => feed.showEdge(anchor), [feed]);
   const onSort = useCallback((sort: string) => update({ sort, row: 0 }), [update]);
@@ -80,7 +85,7 @@ export function TaskBrowser() {
       <Toolbar
         view={view}
         loading={feed.pending !== null}
-        onChange={(patch) => update({ ...patch, row: 0 })}
+        onChange={(patch, mode) => update({ ...patch, row: 0 }, mode)}
         onCreate={onCreate}
       />
       <p className="summary" aria-live="polite">
@@ -108,6 +113,8 @@ export function TaskBrowser() {
           onTopRow={onTopRow}
           onRange={onRange}
           onEdge={onEdge}
+          onGoTo={onGoTo}
+          restore={restore}
         />
       )}
       <p className="visually-hidden" role="status" aria-live="polite">
@@ -124,7 +131,7 @@ export function TaskBrowser() {
             live.noteOwn(task);
             setAnnouncement(`Task “${task.title}” created.`);
             refresh();
-            update({ task: task.id });
+            update({ task: task.id }, "replace");
           }}
           onSaved={(task: Task) => {
             live.noteOwn(task);

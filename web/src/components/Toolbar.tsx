@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
 import { hasFilters, type ViewState } from "../lib/url-state";
-import { useDebounced } from "./use-view-state";
+import { type HistoryMode, useDebounced } from "./use-view-state";
 
 /** Typing waits this long before a request; the box shows that a search is pending meanwhile. */
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -10,7 +10,7 @@ interface ToolbarProps {
   view: ViewState;
   /** A request for the current view is in flight (previous rows stay on screen). */
   loading: boolean;
-  onChange: (patch: Partial<ViewState>) => void;
+  onChange: (patch: Partial<ViewState>, mode?: HistoryMode) => void;
   onCreate: () => void;
 }
 
@@ -39,11 +39,11 @@ function useDraft(value: string, apply: (value: string) => void): [string, (valu
 }
 
 export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
-  const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }));
+  const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }, "typing"));
   const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
-    onChange({ assignee: value }),
+    onChange({ assignee: value }, "typing"),
   );
-  const [tag, setTag, tagTyping] = useDraft(view.tag, (value) => onChange({ tag: value }));
+  const [tag, setTag, tagTyping] = useDraft(view.tag, (value) => onChange({ tag: value }, "typing"));
   const [filtersOpen, setFiltersOpen] = useState(false);
   const pending = loading || qTyping || assigneeTyping || tagTyping;
   const activeFilters =

@@ -141,11 +141,8 @@ describe("jumping around the whole table", () => {
         const rows = [...document.querySelectorAll("tr.grid-row[data-task-id]")] as HTMLElement[];
         const scroller = document.querySelector(".grid-scroller")?.getBoundingClientRect();
         const bottom = rows.at(-1);
-        return (
-          bottom?.dataset.taskId === id &&
-          scroller !== undefined &&
-          bottom.getBoundingClientRect().bottom <= scroller.bottom + 1
-        );
+        if (!bottom || !scroller) return false;
+        return bottom.dataset.taskId === id && bottom.getBoundingClientRect().bottom <= scroller.bottom + 1;
       },
       last[0]?.id,
       { timeout: 10_000 },
