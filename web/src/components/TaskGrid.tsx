@@ -9,7 +9,9 @@ import { LiveBar, RemoteChangeNotice } from "./LiveBar";
 import { EmptyState, LoadError } from "./StateMessages";
 import { type OptimisticRows, TaskDrawer } from "./TaskDrawer";
 import { Toolbar } from "./Toolbar";
+import { UndoToast } from "./UndoToast";
 import { useLive } from "./use-live";
+import { usePendingDelete } from "./use-pending-delete";
 import { useRowFeed } from "./use-row-feed";
 import { openedByHistory, useViewState } from "./use-view-state";
 
@@ -49,6 +51,17 @@ export function TaskBrowser() {
   );
 
   // Closing what Back would close goes back, so the history holds no "closed" entries to step over.
+  const deletion = usePendingDelete({
+    hide: optimistic.remove,
+    onDeleted: useCallback(
+      (task: Task) => {
+        setAnnouncement(`Task “${task.title}” deleted.`);
+        refresh();
+      },
+      [refresh],
+    ),
+  });
+
   const closeDrawer = useCallback(() => {
     if (view.task !== null && openedByHistory(view.task)) window.history.back();
     else update({ task: null });
@@ -75,26 +88,31 @@ export function TaskBrowser() {
   );
 
   const total = store?.total ?? null;
-  const empty = store !== null && total === 0 && feed.pending === null;
+  // An empty result stays the empty state while the next query loads (never "0 rows of 0").
+  const empty = store !== null && total === 0;
   const error = feed.error;
   // Nothing loaded yet and the first answer was an error: the message is all there is to show.
   const failed = error !== null && total === null;
+  const updating = feed.pending !== null && feed.pending.lastError === null;
 
   return (
     <div className="task-app">
       <Toolbar
         view={view}
-        loading={feed.pending !== null}
+        loading={updating}
         onChange={(patch, mode) => update({ ...patch, row: 0 }, mode)}
         onCreate={onCreate}
       />
       <p className="summary" aria-live="polite">
         {total === null
-          ? "Loading tasks…"
-          : `${store?.exact ? "" : "About "}${formatCount(total)} ${total === 1 ? "task" : "tasks"}${
-              hasFilters(view) ? " match" : ""
+          ? failed
+            ? "No tasks to show."
+            : "Loading tasks…"
+          : // Worded for the rows on screen: while a new search loads, the old count is not its count.
+            `${store?.exact ? "" : "About "}${formatCount(total)} ${total === 1 ? "task" : "tasks"}${
+              feed.shownFiltered ? " match" : ""
             }`}
-        {feed.pending !== null && <span className="updating"> · updating…</span>}
+        {updating && <span className="updating"> · updating…</span>}
       </p>
       <LiveBar live={live} onReveal={revealNew} />
       {error !== null && <LoadError error={error} onRetry={() => feed.retry()} />}
@@ -107,7 +125,7 @@ export function TaskBrowser() {
           startRow={feed.startRow}
           sort={view.sort}
           selectedId={view.task}
-          busy={feed.pending !== null}
+          busy={updating}
           onSort={onSort}
           onOpen={onOpen}
           onTopRow={onTopRow}
@@ -120,7 +138,6 @@ export function TaskBrowser() {
       <p className="visually-hidden" role="status" aria-live="polite">
         {announcement}
       </p>
-      {view.task !== null && <RemoteChangeNotice live={live} />}
       {view.task !== null && (
         <TaskDrawer
           key={view.task}
@@ -138,13 +155,14 @@ export function TaskBrowser() {
             setAnnouncement(`Task “${task.title}” saved.`);
             refresh();
           }}
-          onDeleted={() => {
-            setAnnouncement("Task deleted.");
-            refresh();
+          onDelete={(task: Task) => {
+            deletion.start(task);
             closeDrawer();
           }}
+          notice={<RemoteChangeNotice live={live} />}
         />
       )}
+      <UndoToast pending={deletion.pending} onUndo={deletion.undo} onDismiss={deletion.dismiss} />
     </div>
   );
 }

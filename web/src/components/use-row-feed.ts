@@ -1,7 +1,7 @@
 import { useEffect, useReducer, useRef, useState } from "react";
 import { listTasks } from "../lib/api";
 import { RowFeed } from "../lib/row-feed";
-import { listParams, queryKey, reverseSort, type ViewState } from "../lib/url-state";
+import { hasFilters, listParams, queryKey, reverseSort, type ViewState } from "../lib/url-state";
 import type { Restore } from "./use-view-state";
 
 /** Keeps a RowFeed on the query of `view`; re-renders whenever what it shows changes. */
@@ -33,6 +33,7 @@ export function useRowFeed(
       queryKey: key,
       revision,
       startRow,
+      filtered: hasFilters(view),
       fetchPage: (page, signal) => listTasks(params, page, signal),
       fetchReversed: (page, signal) => listTasks({ ...params, sort: reverseSort(params.sort) }, page, signal),
     });

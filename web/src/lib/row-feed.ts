@@ -18,6 +18,8 @@ export interface FeedQuery {
   /** Pages through the same rows in the reversed order (for a view shown from its end). */
   fetchReversed?: FetchPage;
   startRow: number;
+  /** The query narrows the rows (filters or a search): counts then read "N tasks match". */
+  filtered?: boolean;
 }
 
 /** Which end of a view its rows are counted from (see BlockStoreOptions.fromEnd). */
@@ -38,6 +40,9 @@ export class RowFeed {
   private pendingRange: FeedRange = { first: 0, last: INITIAL_ROWS };
   private range: FeedRange = { first: 0, last: INITIAL_ROWS };
   private shownQuery: string | null = null;
+  /** Whether the shown rows are a filtered query's (the summary's wording follows the rows). */
+  shownFiltered = false;
+  private pendingFiltered = false;
   private query: FeedQuery | null = null;
   private currentAnchor: FeedAnchor = "start";
   private pendingQuery: string | null = null;
@@ -93,6 +98,7 @@ export class RowFeed {
     );
     this.pending = store;
     this.pendingQuery = query.queryKey;
+    this.pendingFiltered = query.filtered ?? false;
     this.pendingStart = startRow;
     const rows = this.range.last - this.range.first || INITIAL_ROWS;
     this.pendingRange =
@@ -137,16 +143,20 @@ export class RowFeed {
       this.shown?.dispose();
       this.shown = store;
       this.shownQuery = this.pendingQuery;
+      this.shownFiltered = this.pendingFiltered;
       this.startRow = this.pendingStart;
       this.pending = null;
       store.subscribe(() => {
         if (store === this.shown) this.emit();
       });
       if (this.startRow !== null) this.range = this.pendingRange;
-    } else if (store.lastError !== null && this.shown === null) {
-      // Nothing to keep on screen: show the failing store so its error is visible.
+    } else if (store.lastError !== null) {
+      // The failing query is shown (its error, no rows): the previous query's rows under a new
+      // search term would claim they match it.
+      this.shown?.dispose();
       this.shown = store;
       this.shownQuery = this.pendingQuery;
+      this.shownFiltered = this.pendingFiltered;
       this.startRow = this.pendingStart;
       this.pending = null;
       store.subscribe(() => {
