@@ -206,6 +206,8 @@ export function GridTable(props: GridTableProps) {
 
   const setScroller = useCallback((element: HTMLElement | Window | null) => {
     scroller.current = element instanceof HTMLElement ? element : null;
+    // Chromium makes a scrollable box a Tab stop of its own; the table inside is the grid's one.
+    if (element instanceof HTMLElement) element.tabIndex = -1;
   }, []);
 
   useEffect(() => {

@@ -13,6 +13,7 @@ import { UndoToast } from "./UndoToast";
 import { useLive } from "./use-live";
 import { usePendingDelete } from "./use-pending-delete";
 import { useRowFeed } from "./use-row-feed";
+import { useSuggestions } from "./use-suggestions";
 import { openedByHistory, useViewState } from "./use-view-state";
 
 /** The island: the task grid with its toolbar and detail drawer, behind an error boundary. */
@@ -83,9 +84,10 @@ export function TaskBrowser() {
   const onOpen = useCallback((id: string) => update({ task: id }), [update]);
   const onCreate = useCallback(() => update({ task: "new" }), [update]);
   const clearFilters = useCallback(
-    () => update({ q: "", assignee: "", tag: "", status: [], priority: [], row: 0 }),
+    () => update({ q: "", assignee: "", tag: "", status: [], priority: [], dueFrom: "", dueTo: "", row: 0 }),
     [update],
   );
+  const suggestions = useSuggestions(store, tick);
 
   const total = store?.total ?? null;
   // An empty result stays the empty state while the next query loads (never "0 rows of 0").
@@ -102,6 +104,7 @@ export function TaskBrowser() {
         loading={updating}
         onChange={(patch, mode) => update({ ...patch, row: 0 }, mode)}
         onCreate={onCreate}
+        suggestions={suggestions}
       />
       <p className="summary" aria-live="polite">
         {total === null

@@ -12,6 +12,8 @@ interface ToolbarProps {
   loading: boolean;
   onChange: (patch: Partial<ViewState>, mode?: HistoryMode) => void;
   onCreate: () => void;
+  /** Assignees and tags seen in loaded rows, offered as the filters are typed. */
+  suggestions?: { assignees: readonly string[]; tags: readonly string[] };
 }
 
 function toggle<T>(list: readonly T[], item: T): T[] {
@@ -38,7 +40,7 @@ function useDraft(value: string, apply: (value: string) => void): [string, (valu
   return [draft, setDraft, draft.trim() !== value.trim()];
 }
 
-export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
+export function Toolbar({ view, loading, onChange, onCreate, suggestions }: ToolbarProps) {
   const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }, "typing"));
   const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
     onChange({ assignee: value }, "typing"),
@@ -47,13 +49,17 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
   const [filtersOpen, setFiltersOpen] = useState(false);
   const pending = loading || qTyping || assigneeTyping || tagTyping;
   const activeFilters =
-    view.status.length + view.priority.length + (view.assignee ? 1 : 0) + (view.tag ? 1 : 0);
+    view.status.length +
+    view.priority.length +
+    (view.assignee ? 1 : 0) +
+    (view.tag ? 1 : 0) +
+    (view.dueFrom || view.dueTo ? 1 : 0);
 
   const clear = () => {
     setQ("");
     setAssignee("");
     setTag("");
-    onChange({ q: "", assignee: "", tag: "", status: [], priority: [] });
+    onChange({ q: "", assignee: "", tag: "", status: [], priority: [], dueFrom: "", dueTo: "" });
   };
 
   return (
@@ -148,7 +154,14 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
             onChange={(event) => setAssignee(event.target.value)}
             autoComplete="off"
             maxLength={100}
+            list="assignee-suggestions"
+            placeholder="anyone"
           />
+          <datalist id="assignee-suggestions">
+            {suggestions?.assignees.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
         </div>
         <div className="text-filter">
           <label htmlFor="filter-tag">Tag</label>
@@ -158,8 +171,34 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
             onChange={(event) => setTag(event.target.value)}
             autoComplete="off"
             maxLength={40}
+            list="tag-suggestions"
+            placeholder="any"
           />
+          <datalist id="tag-suggestions">
+            {suggestions?.tags.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
         </div>
+        <fieldset className="due-filter">
+          <legend>Due</legend>
+          <label htmlFor="filter-due-from">from</label>
+          <input
+            id="filter-due-from"
+            type="date"
+            value={view.dueFrom}
+            max={view.dueTo || undefined}
+            onChange={(event) => onChange({ dueFrom: event.target.value })}
+          />
+          <label htmlFor="filter-due-to">to</label>
+          <input
+            id="filter-due-to"
+            type="date"
+            value={view.dueTo}
+            min={view.dueFrom || undefined}
+            onChange={(event) => onChange({ dueTo: event.target.value })}
+          />
+        </fieldset>
         {hasFilters(view) && (
           <button type="button" className="link-button" onClick={clear}>
             Clear filters

@@ -222,6 +222,11 @@ export class BlockStore {
     return false;
   }
 
+  /** Every loaded task, in no particular order (for suggestions drawn from what is on hand). */
+  *loadedTasks(): Generator<Task> {
+    for (const state of this.blocks.values()) if (state.kind === "ready") yield* state.items;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
