@@ -5,6 +5,7 @@ import {
   FIRST_DIRECTION,
   formatDate,
   formatDateTime,
+  formatShortDate,
   PRIORITY_LABELS,
   SORT_LABELS,
   type SortKey,
@@ -177,7 +178,10 @@ export function RowCells({ state }: { state: RowState }) {
           <span className="muted">—</span>
         )}
       </Cell>
-      <Cell column={DUE}>{formatDate(task.dueAt)}</Cell>
+      <Cell column={DUE} title={formatDateTime(task.dueAt)}>
+        <span className="label-full">{formatDate(task.dueAt)}</span>
+        <span className="label-short">{formatShortDate(task.dueAt)}</span>
+      </Cell>
       <Cell column={UPDATED}>{formatDate(task.updatedAt)}</Cell>
       <Cell column={CREATED} title={formatDateTime(task.createdAt)}>
         {formatDate(task.createdAt)}
