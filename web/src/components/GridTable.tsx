@@ -40,7 +40,8 @@ export interface GridTableProps {
   onSort: (sort: string) => void;
   onOpen: (id: string) => void;
   onTopRow: (row: number) => void;
-  onRange: (first: number, last: number) => void;
+  /** Rows [first, last] are on screen; `prefetch: false` while a thumb is still held. */
+  onRange: (first: number, last: number, prefetch?: boolean) => void;
   /** A jump reached an end of a view whose total is an estimate: load that end directly. */
   onEdge: (anchor: FeedAnchor) => void;
   /** "Go to row" took the grid to `row` (a history entry of its own). */
@@ -57,10 +58,10 @@ const KEY_SLOTS = 256;
 /** Rows asked for beyond each edge of the viewport (what Virtuoso renders beyond it, 144 px). */
 const OVERSCAN_ROWS = 4;
 /**
- * A dragged thumb asks for rows once it has rested this long (or is let go): a 0.5 s drag used to
- * send ~100 list requests, nearly all aborted.
+ * A dragged thumb asks for the rows on screen once it has rested this long (and for the blocks
+ * around them once it is let go): a 0.5 s drag used to send ~100 list requests, nearly all aborted.
  */
-const DRAG_SETTLE_MS = 250;
+const DRAG_SETTLE_MS = 400;
 
 /**
  * The grid: a TableVirtuoso over a window of at most WINDOW_ROWS rows whose first row is global
@@ -152,7 +153,7 @@ export function GridTable(props: GridTableProps) {
   function settle(top: number, first: number, last: number) {
     const edge = edgeOf(top);
     if (edge) onEdge(edge);
-    else onRange(first, last);
+    else onRange(first, last, !dragging.current);
   }
 
   /**

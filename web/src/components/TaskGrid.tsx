@@ -78,7 +78,10 @@ export function TaskBrowser() {
 
   const onTopRow = useCallback((row: number) => update({ row }, "replace"), [update]);
   const onGoTo = useCallback((row: number) => update({ row }, "jump"), [update]);
-  const onRange = useCallback((first: number, last: number) => feed.request(first, last), [feed]);
+  const onRange = useCallback(
+    (first: number, last: number, prefetch?: boolean) => feed.request(first, last, { prefetch }),
+    [feed],
+  );
   const onEdge = useCallback((anchor: FeedAnchor) => feed.showEdge(anchor), [feed]);
   const onSort = useCallback((sort: string) => update({ sort, row: 0 }), [update]);
   const onOpen = useCallback((id: string) => update({ task: id }), [update]);

@@ -63,6 +63,7 @@ export class BlockStore {
   private readonly prefetch: number;
   private readonly maxBlocks: number;
   private wanted = { first: 0, last: -1 };
+  private prefetching = true;
   private disposed = false;
   readonly fromEnd: boolean;
 
@@ -138,20 +139,21 @@ export class BlockStore {
   }
 
   /** The viewport now shows rows [first, last]: fetch what is missing, abort what stopped mattering. */
-  ensure(viewFirst: number, viewLast: number): void {
+  /**
+   * The viewport now shows rows [first, last]: fetch what is missing, abort what stopped mattering.
+   * `prefetch: false` (a thumb still held down) fetches only the rows on screen.
+   */
+  ensure(viewFirst: number, viewLast: number, { prefetch = true } = {}): void {
     const { first, last } = this.toStore(viewFirst, viewLast);
+    this.prefetching = prefetch;
     this.ensureStore(first, last);
   }
 
   private ensureStore(first: number, last: number): void {
     if (this.disposed) return;
     this.wanted = { first, last };
-    const wantedBlocks = new Set(
-      this.blocksFor(
-        Math.max(0, first - this.prefetch * this.blockSize),
-        last + this.prefetch * this.blockSize,
-      ),
-    );
+    const around = this.prefetching ? this.prefetch * this.blockSize : 0;
+    const wantedBlocks = new Set(this.blocksFor(Math.max(0, first - around), last + around));
     for (const [block, state] of this.blocks) {
       if (state.kind === "loading" && !wantedBlocks.has(block)) {
         state.controller.abort();

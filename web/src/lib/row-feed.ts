@@ -113,9 +113,9 @@ export class RowFeed {
   }
 
   /** The viewport shows rows [first, last] of the shown store. */
-  request(first: number, last: number): void {
+  request(first: number, last: number, options?: { prefetch?: boolean }): void {
     this.range = { first, last };
-    this.shown?.ensure(first, last);
+    this.shown?.ensure(first, last, options);
   }
 
   /** Error from the pending load (shown next to the still visible previous rows), else the shown store's. */
