@@ -288,10 +288,12 @@ describe("filters and the smaller things", () => {
 
   it("when a task is created, then only its row is highlighted", async () => {
     const tag = runTag();
+    await oneTask(tag, `oldest ${tag}`);
     await oneTask(tag, `older ${tag}`);
     const { page } = await open(`/?tag=${tag}`);
-    await waitForTitles(page, [`older ${tag}`]);
-    await page.locator(LOADED_ROW).first().click();
+    await waitForTitles(page, [`older ${tag}`, `oldest ${tag}`]);
+    // The keyboard's row is the second one; the created task will be the first.
+    await page.locator('tr[data-row="1"][data-task-id]').click();
     await page.getByRole("dialog").getByRole("button", { name: "Close" }).first().click();
     await page.getByRole("button", { name: "New task" }).click();
     const dialog = page.getByRole("dialog");
@@ -300,7 +302,7 @@ describe("filters and the smaller things", () => {
     await dialog.getByRole("button", { name: "Create task" }).click();
     await dialog.getByRole("heading", { name: /^Task #\d+$/ }).waitFor();
     track((await dialog.getByRole("heading").textContent())?.replace("Task #", "") ?? "");
-    await waitForTitles(page, [`newer ${tag}`, `older ${tag}`]);
+    await waitForTitles(page, [`newer ${tag}`, `older ${tag}`, `oldest ${tag}`]);
     await page.mouse.move(0, 0);
     const highlighted = await page.$$eval("tr.grid-row", (rows) => {
       const probe = document.createElement("div");
