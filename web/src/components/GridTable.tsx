@@ -9,11 +9,13 @@ import {
 } from "react";
 import { flushSync } from "react-dom";
 import { TableVirtuoso } from "react-virtuoso";
-import type { BlockStore } from "../lib/block-store";
+import { BLOCK_SIZE, type BlockStore } from "../lib/block-store";
+import { END_ROW, type FeedAnchor } from "../lib/row-feed";
 import {
   clamp,
   formatCount,
   globalTop,
+  maxTopRow,
   placeTop,
   ROW_HEIGHT,
   recentre,
@@ -24,6 +26,7 @@ import {
 import { createSignal } from "../lib/signal";
 import { GRID_COMPONENTS, type GridContext, HeaderRow, RowCells } from "./grid-parts";
 import { type GridPosition, PositionLabel, RowScrollbar } from "./RowScrollbar";
+import type { Restore } from "./use-view-state";
 
 export interface GridTableProps {
   store: BlockStore | null;
@@ -37,7 +40,14 @@ export interface GridTableProps {
   onSort: (sort: string) => void;
   onOpen: (id: string) => void;
   onTopRow: (row: number) => void;
-  onRange: (first: number, last: number) => void;
+  /** Rows [first, last] are on screen; `prefetch: false` while a thumb is still held. */
+  onRange: (first: number, last: number, prefetch?: boolean) => void;
+  /** A jump reached an end of a view whose total is an estimate: load that end directly. */
+  onEdge: (anchor: FeedAnchor) => void;
+  /** "Go to row" took the grid to `row` (a history entry of its own). */
+  onGoTo: (row: number) => void;
+  /** Back/Forward restored a view: go to its row. */
+  restore: Restore | null;
 }
 
 /** Skeleton rows shown before the first answer says how many rows there are. */
@@ -45,13 +55,20 @@ const SKELETON_ROWS = 20;
 const SCROLLER_ID = "task-grid-scroller";
 /** More than the rows ever rendered at once, so slot keys stay unique among them. */
 const KEY_SLOTS = 256;
+/** Rows asked for beyond each edge of the viewport (what Virtuoso renders beyond it, 144 px). */
+const OVERSCAN_ROWS = 4;
+/**
+ * A dragged thumb asks for the rows on screen once it has rested this long (and for the blocks
+ * around them once it is let go): a 0.5 s drag used to send ~100 list requests, nearly all aborted.
+ */
+const DRAG_SETTLE_MS = 400;
 
 /**
  * The grid: a TableVirtuoso over a window of at most WINDOW_ROWS rows whose first row is global
  * row `base`, plus a scrollbar for the whole list. See row-window.ts for the arithmetic.
  */
 export function GridTable(props: GridTableProps) {
-  const { store, tick, startRow, onRange, onTopRow, onOpen } = props;
+  const { store, tick, startRow, onRange, onTopRow, onOpen, onEdge, onGoTo } = props;
   const rowCount = store?.total ?? SKELETON_ROWS;
   const count = windowSize(rowCount);
   const [rawBase, setBase] = useState(0);
@@ -62,6 +79,8 @@ export function GridTable(props: GridTableProps) {
   const adjusting = useRef(false);
   const pendingJump = useRef<number | null>(null);
   const topRowTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const settleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const dragging = useRef(false);
   const live = useRef({ base, count, total: rowCount, exact: true, visibleRows: SKELETON_ROWS });
   live.current.base = base;
   live.current.count = count;
@@ -102,9 +121,40 @@ export function GridTable(props: GridTableProps) {
       });
       clearTimeout(topRowTimer.current);
       if (known) topRowTimer.current = setTimeout(() => onTopRow(Math.floor(top + 0.001)), 300);
+      // Rows are asked for from the global position, not from Virtuoso's rangeChanged: a jump that
+      // lands its target at the same index inside a new window leaves Virtuoso's range unchanged,
+      // so it would never report it (and the rows would stay skeletons).
+      const first = Math.max(0, Math.floor(top) - OVERSCAN_ROWS);
+      const last = Math.ceil(top + visibleRows) + OVERSCAN_ROWS;
+      clearTimeout(settleTimer.current);
+      if (dragging.current) {
+        // While the thumb moves, only where it rests is worth a request.
+        settleTimer.current = setTimeout(() => settle(top, first, last), DRAG_SETTLE_MS);
+      } else onRange(first, last);
     },
-    [position, store, onTopRow],
+    [position, store, onTopRow, onRange],
   );
+
+  /**
+   * Which end of the view a jump to `top` reaches when that end's position is only an estimate
+   * (an inexact total): the rows there come from the first page of the order that starts at it.
+   */
+  const edgeOf = useCallback(
+    (top: number): FeedAnchor | null => {
+      const { exact, total, visibleRows } = live.current;
+      if (exact || !store || store.total === null) return null;
+      if (!store.fromEnd && top >= maxTopRow(total, visibleRows) - BLOCK_SIZE) return "end";
+      if (store.fromEnd && top <= BLOCK_SIZE) return "start";
+      return null;
+    },
+    [store],
+  );
+
+  function settle(top: number, first: number, last: number) {
+    const edge = edgeOf(top);
+    if (edge) onEdge(edge);
+    else onRange(first, last, !dragging.current);
+  }
 
   /**
    * Moves window and scroller together. Virtuoso is told about the new scrollTop by a synthetic
@@ -133,12 +183,18 @@ export function GridTable(props: GridTableProps) {
     [publish],
   );
 
+  /** Places `topRow` at the top; a person's jump (not a restored position) may switch ends. */
   const jumpTo = useCallback(
-    (topRow: number, inCommit = false) => {
+    (topRow: number, inCommit = false, byUser = true) => {
       const { total, visibleRows } = live.current;
+      const edge = byUser && !dragging.current ? edgeOf(topRow) : null;
+      if (edge) {
+        onEdge(edge);
+        return;
+      }
       apply(placeTop(topRow, live.current, total, visibleRows), inCommit);
     },
-    [apply],
+    [apply, edgeOf, onEdge],
   );
 
   const measure = useCallback(() => {
@@ -151,6 +207,8 @@ export function GridTable(props: GridTableProps) {
 
   const setScroller = useCallback((element: HTMLElement | Window | null) => {
     scroller.current = element instanceof HTMLElement ? element : null;
+    // Chromium makes a scrollable box a Tab stop of its own; the table inside is the grid's one.
+    if (element instanceof HTMLElement) element.tabIndex = -1;
   }, []);
 
   useEffect(() => {
@@ -173,7 +231,25 @@ export function GridTable(props: GridTableProps) {
     };
   }, [apply, publish, measure]);
 
-  useEffect(() => () => clearTimeout(topRowTimer.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(topRowTimer.current);
+      clearTimeout(settleTimer.current);
+    },
+    [],
+  );
+
+  const onDrag = useCallback(
+    (active: boolean) => {
+      dragging.current = active;
+      if (active) return;
+      publish();
+      const { top, first, last } = position.get();
+      clearTimeout(settleTimer.current);
+      settle(top, Math.max(0, first - OVERSCAN_ROWS), last + OVERSCAN_ROWS);
+    },
+    [publish, position],
+  );
 
   // A newly promoted query: go to its start row (once the window has its new height).
   const storeReady = store !== null && store.total !== null;
@@ -183,7 +259,8 @@ export function GridTable(props: GridTableProps) {
       publish();
       return;
     }
-    setActive(null);
+    // A view switched to its end by End keeps the keyboard on its last row.
+    setActive((current) => (startRow === END_ROW && current !== null ? rowCount - 1 : null));
     pendingJump.current = startRow;
   }, [store, storeReady]);
 
@@ -193,10 +270,15 @@ export function GridTable(props: GridTableProps) {
     if (target === null || !element) return;
     if (target > 0 && element.scrollHeight < live.current.count * ROW_HEIGHT) return;
     pendingJump.current = null;
-    jumpTo(target, true);
+    jumpTo(target, true, false);
   });
 
   useEffect(() => publish(), [publish, tick]);
+
+  const restoreSeq = props.restore?.seq;
+  useEffect(() => {
+    if (props.restore && store?.total != null) jumpTo(props.restore.row, false, false);
+  }, [restoreSeq]);
 
   const ensureVisible = useCallback(
     (row: number) => {
@@ -279,12 +361,20 @@ export function GridTable(props: GridTableProps) {
     [base, store, active, props.selectedId, onRowClick, onKeyDown, onFocus, tick],
   );
 
+  const [gotoError, setGotoError] = useState<string | null>(null);
   const goTo = (text: string) => {
+    const { total } = live.current;
     const row = Number(text.replaceAll(/[,\s_]/g, ""));
-    if (!Number.isFinite(row) || row < 1) return;
-    const target = clamp(Math.floor(row) - 1, 0, live.current.total - 1);
+    if (!text.trim() || !Number.isInteger(row) || row < 1 || (store?.exact !== false && row > total)) {
+      setGotoError(`Enter a row number from 1 to ${formatCount(Math.max(1, total))}.`);
+      return;
+    }
+    setGotoError(null);
+    const target = clamp(row - 1, 0, total - 1);
+    const top = Math.max(0, target - Math.floor(live.current.visibleRows / 2));
     setActive(target);
-    jumpTo(target - Math.floor(live.current.visibleRows / 2));
+    jumpTo(top);
+    onGoTo(top);
   };
 
   return (
@@ -306,13 +396,14 @@ export function GridTable(props: GridTableProps) {
           itemContent={(index, _item, ctx) => (
             <RowCells state={ctx.store ? ctx.store.rowAt(ctx.base + index) : { kind: "loading" }} />
           )}
-          rangeChanged={(range) => {
-            const first = live.current.base + range.startIndex;
-            onRange(first, live.current.base + range.endIndex);
-          }}
           totalListHeightChanged={() => setHeightTick((value) => value + 1)}
         />
-        <RowScrollbar position={position} controls={SCROLLER_ID} onJump={(row) => jumpTo(row)} />
+        <RowScrollbar
+          position={position}
+          controls={SCROLLER_ID}
+          onJump={(row) => jumpTo(row)}
+          onDrag={onDrag}
+        />
       </div>
       <div className="grid-footer">
         <PositionLabel position={position} />
@@ -331,8 +422,16 @@ export function GridTable(props: GridTableProps) {
             inputMode="numeric"
             autoComplete="off"
             placeholder={store?.total ? `1–${formatCount(store.total)}` : ""}
+            aria-invalid={gotoError ? true : undefined}
+            aria-describedby={gotoError ? "goto-error" : undefined}
+            onChange={() => setGotoError(null)}
           />
           <button type="submit">Go</button>
+          {gotoError && (
+            <p id="goto-error" className="goto-error" role="alert">
+              {gotoError}
+            </p>
+          )}
         </form>
       </div>
     </div>

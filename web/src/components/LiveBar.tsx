@@ -12,9 +12,9 @@ export function LiveBar({ live, onReveal }: { live: LiveState; onReveal: () => v
         <span aria-hidden="true">{status === "live" ? "●" : "○"}</span> {STATUS_TEXT[status]}
       </span>
       {counters && (
-        <span className="live-counters" title="Writes since the system started">
-          {formatCount(counters.created)} created · {formatCount(counters.updated)} updated ·{" "}
-          {formatCount(counters.deleted)} deleted
+        <span className="live-counters">
+          Since the API started: {formatCount(counters.created)} created · {formatCount(counters.updated)}{" "}
+          updated · {formatCount(counters.deleted)} deleted
         </span>
       )}
       {newCount > 0 && (

@@ -23,6 +23,8 @@ interface RowScrollbarProps {
   position: Signal<GridPosition>;
   controls: string;
   onJump: (topRow: number) => void;
+  /** A drag of the thumb starts (true) or ends (false). */
+  onDrag: (active: boolean) => void;
 }
 
 /**
@@ -30,7 +32,7 @@ interface RowScrollbarProps {
  * thumb to the bottom of the track shows the last row; it is also a slider for keyboards and
  * screen readers.
  */
-export function RowScrollbar({ position, controls, onJump }: RowScrollbarProps) {
+export function RowScrollbar({ position, controls, onJump, onDrag }: RowScrollbarProps) {
   const state = useSyncExternalStore(position.subscribe, position.get);
   const track = useRef<HTMLDivElement>(null);
   const [trackPx, setTrackPx] = useState(0);
@@ -73,14 +75,17 @@ export function RowScrollbar({ position, controls, onJump }: RowScrollbarProps) 
     const y = event.clientY - track.current.getBoundingClientRect().top;
     drag.current = { grabOffset: onThumb ? y - thumb.offset : thumb.size / 2, frame: 0, target: null };
     event.currentTarget.setPointerCapture(event.pointerId);
+    onDrag(true);
     event.currentTarget.focus({ preventScroll: true });
     jumpToPointer(event.clientY);
   };
 
   const onPointerUp = () => {
     if (drag.current?.frame) cancelAnimationFrame(drag.current.frame);
+    const wasDragging = drag.current !== null;
     if (drag.current?.target != null) onJump(drag.current.target);
     drag.current = null;
+    if (wasDragging) onDrag(false);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {

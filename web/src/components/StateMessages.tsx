@@ -39,8 +39,8 @@ export function LoadError({ error, onRetry }: { error: unknown; onRetry: () => v
       <div>
         {unreachable ? (
           <>
-            <strong>The task API cannot be reached.</strong> Nothing answered at <code>{API_URL}</code>. Check
-            that it is running (<code>npm start</code>) and that this address is right, then retry.
+            <strong>The task service cannot be reached.</strong> Check your connection and retry in a moment.{" "}
+            <span className="muted">(No answer from {API_URL}.)</span>
           </>
         ) : (
           <>

@@ -1,21 +1,25 @@
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
 import {
-  ApiError,
-  createTask,
-  deleteTask,
-  type FieldErrors,
-  getTask,
-  type Task,
-  updateTask,
-} from "../lib/api";
+  type FormEvent,
+  type KeyboardEvent,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+} from "react";
+import { ApiError, createTask, type FieldErrors, getTask, type Task, updateTask } from "../lib/api";
 import { formatDateTime, PRIORITIES, PRIORITY_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
 import {
   applyPatch,
   EMPTY_FORM,
+  FIELD_LIMITS,
   formFromTask,
+  friendlyFieldErrors,
+  localFieldErrors,
   newIdempotencyKey,
   newTaskFromForm,
   patchFromForm,
+  sameForm,
   type TaskFormValues,
 } from "../lib/task-form";
 
@@ -32,7 +36,10 @@ interface TaskDrawerProps {
   onClose: () => void;
   onCreated: (task: Task) => void;
   onSaved: (task: Task) => void;
-  onDeleted: (id: string) => void;
+  /** The person confirmed the delete; the caller deletes it (after a grace period for Undo). */
+  onDelete: (task: Task) => void;
+  /** "Changed elsewhere" news about this task, shown at the top of the panel. */
+  notice?: ReactNode;
 }
 
 type Load =
@@ -58,7 +65,15 @@ const FIELD_IDS: Record<keyof TaskFormValues, string> = {
   dueAt: "task-due",
 };
 
-export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, onDeleted }: TaskDrawerProps) {
+export function TaskDrawer({
+  taskId,
+  optimistic,
+  onClose,
+  onCreated,
+  onSaved,
+  onDelete,
+  notice: remoteNotice,
+}: TaskDrawerProps) {
   const creating = taskId === "new";
   const [load, setLoad] = useState<Load>(creating ? { kind: "ready", task: null } : { kind: "loading" });
   const [values, setValues] = useState<TaskFormValues>(EMPTY_FORM);
@@ -66,12 +81,17 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
   const [formError, setFormError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [conflict, setConflict] = useState(false);
-  const [busy, setBusy] = useState<"saving" | "deleting" | null>(null);
+  const [busy, setBusy] = useState<"saving" | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
   const [reloads, setReloads] = useState(0);
   const idempotencyKey = useRef(newIdempotencyKey());
   const panel = useRef<HTMLElement>(null);
   const firstField = useRef<HTMLInputElement>(null);
+  const keepButton = useRef<HTMLButtonElement>(null);
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const keepEditing = useRef<HTMLButtonElement>(null);
+  const confirmWasOpen = useRef(false);
 
   const reset = useCallback(() => {
     setFieldErrors({});
@@ -104,11 +124,33 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
   }, [taskId, creating, reloads, reset]);
 
   useEffect(() => {
-    if (load.kind === "ready") firstField.current?.focus();
+    // On a phone, focusing a field pops the keyboard over the task someone only wanted to read.
+    const narrow = window.matchMedia?.("(max-width: 640px)").matches ?? false;
+    if (load.kind === "ready" && (creating || !narrow)) firstField.current?.focus();
     else panel.current?.focus();
-  }, [load.kind]);
+  }, [load.kind, creating]);
+
+  // The delete confirmation replaces the Delete button: focus moves into it (to the safe choice)
+  // and back to Delete when it closes, never to the page.
+  useEffect(() => {
+    if (confirmDelete) keepButton.current?.focus();
+    else if (confirmWasOpen.current) deleteButton.current?.focus();
+    confirmWasOpen.current = confirmDelete;
+  }, [confirmDelete]);
+
+  useEffect(() => {
+    if (confirmDiscard) keepEditing.current?.focus();
+  }, [confirmDiscard]);
 
   const task = load.kind === "ready" ? load.task : null;
+  const dirty =
+    load.kind === "ready" && !sameForm(values, task ? formFromTask(task) : EMPTY_FORM) && busy !== "saving";
+
+  /** Every way of closing asks first when there are unsaved edits. */
+  const requestClose = () => {
+    if (dirty) setConfirmDiscard(true);
+    else onClose();
+  };
 
   const change = <K extends keyof TaskFormValues>(key: K, value: TaskFormValues[K]) => {
     setValues((current) => ({ ...current, [key]: value }));
@@ -123,7 +165,7 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
       setConflict(true);
       return;
     }
-    const fields = error instanceof ApiError ? error.fieldErrors : {};
+    const fields = error instanceof ApiError ? friendlyFieldErrors(error.fieldErrors, values) : {};
     const known = Object.keys(fields).filter((key) => key in FIELD_IDS);
     setFieldErrors(fields);
     setFormError(
@@ -140,6 +182,12 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
     if (busy) return;
     reset();
     setNotice(null);
+    // What the browser can tell without asking the API, it tells at once, in the same words.
+    const local = localFieldErrors(values);
+    if (Object.keys(local).length > 0) {
+      fail(new ApiError(422, "validation_failed", "Please fix the marked fields.", local));
+      return;
+    }
     setBusy("saving");
     if (creating) {
       try {
@@ -174,30 +222,17 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
     }
   };
 
-  const remove = async () => {
+  const remove = () => {
     if (!task || busy) return;
     reset();
-    setBusy("deleting");
-    const undo = optimistic.remove(task.id);
-    try {
-      await deleteTask(task.id);
-      onDeleted(task.id);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        onDeleted(task.id);
-        return;
-      }
-      undo();
-      fail(error);
-    } finally {
-      setBusy(null);
-    }
+    onDelete(task);
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      onClose();
+      if (confirmDiscard) setConfirmDiscard(false);
+      else requestClose();
       return;
     }
     if (event.key !== "Tab" || !panel.current) return;
@@ -233,7 +268,7 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
 
   return (
     <div className="drawer-layer">
-      <div className="drawer-backdrop" onClick={onClose} aria-hidden="true" />
+      <div className="drawer-backdrop" onClick={requestClose} aria-hidden="true" />
       <aside
         ref={panel}
         className="drawer"
@@ -245,10 +280,24 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
       >
         <header className="drawer-header">
           <h2 id="drawer-heading">{heading}</h2>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close">
+          <button type="button" className="icon-button" onClick={requestClose} aria-label="Close">
             ✕
           </button>
         </header>
+
+        {remoteNotice}
+
+        {confirmDiscard && (
+          <div className="confirm discard" role="alertdialog" aria-labelledby="discard-text">
+            <p id="discard-text">You have unsaved changes. Close and lose them?</p>
+            <button ref={keepEditing} type="button" onClick={() => setConfirmDiscard(false)}>
+              Keep editing
+            </button>
+            <button type="button" className="danger" onClick={onClose}>
+              Discard changes
+            </button>
+          </div>
+        )}
 
         {load.kind === "loading" && <p className="drawer-status">Loading task…</p>}
 
@@ -298,6 +347,7 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
               onChange={(event) => change("title", event.target.value)}
               autoComplete="off"
             />
+            <LengthCounter value={values.title} max={FIELD_LIMITS.title} />
             {errorFor("title")}
 
             <label htmlFor={FIELD_IDS.description}>Description</label>
@@ -307,6 +357,7 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
               value={values.description}
               onChange={(event) => change("description", event.target.value)}
             />
+            <LengthCounter value={values.description} max={FIELD_LIMITS.description} />
             {errorFor("description")}
 
             <div className="form-row">
@@ -380,11 +431,12 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
               <button type="submit" className="primary" disabled={busy !== null || conflict}>
                 {busy === "saving" ? "Saving…" : creating ? "Create task" : "Save changes"}
               </button>
-              <button type="button" onClick={onClose}>
+              <button type="button" onClick={requestClose}>
                 {creating ? "Cancel" : "Close"}
               </button>
               {task && !confirmDelete && (
                 <button
+                  ref={deleteButton}
                   type="button"
                   className="danger"
                   disabled={busy !== null}
@@ -396,11 +448,11 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
             </div>
             {task && confirmDelete && (
               <div className="confirm" role="alertdialog" aria-labelledby="confirm-text">
-                <p id="confirm-text">Delete “{task.title}”? This cannot be undone.</p>
+                <p id="confirm-text">Delete “{task.title}”? You can undo it for a few seconds.</p>
                 <button type="button" className="danger" onClick={remove} disabled={busy !== null}>
-                  {busy === "deleting" ? "Deleting…" : "Delete task"}
+                  Delete task
                 </button>
-                <button type="button" onClick={() => setConfirmDelete(false)}>
+                <button ref={keepButton} type="button" onClick={() => setConfirmDelete(false)}>
                   Keep it
                 </button>
               </div>
@@ -409,5 +461,16 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
         )}
       </aside>
     </div>
+  );
+}
+
+/** "12 / 200": the limit before the API has to say it. */
+function LengthCounter({ value, max }: { value: string; max: number }) {
+  const over = value.length > max;
+  return (
+    <span className={`length-counter${over ? " over" : ""}`} aria-hidden={!over || undefined}>
+      {value.length.toLocaleString("en-US")} / {max.toLocaleString("en-US")}
+      {over ? " (too long)" : ""}
+    </span>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Task } from "../lib/api";
+import type { FeedAnchor } from "../lib/row-feed";
 import { formatCount } from "../lib/row-window";
 import { hasFilters } from "../lib/url-state";
 import { DemoDataNotice } from "./DemoDataNotice";
@@ -9,9 +10,12 @@ import { LiveBar, RemoteChangeNotice } from "./LiveBar";
 import { EmptyState, LoadError } from "./StateMessages";
 import { type OptimisticRows, TaskDrawer } from "./TaskDrawer";
 import { Toolbar } from "./Toolbar";
+import { UndoToast } from "./UndoToast";
 import { useLive } from "./use-live";
+import { usePendingDelete } from "./use-pending-delete";
 import { useRowFeed } from "./use-row-feed";
-import { useViewState } from "./use-view-state";
+import { useSuggestions } from "./use-suggestions";
+import { openedByHistory, useViewState } from "./use-view-state";
 
 /** The island: the task grid with its toolbar and detail drawer, behind an error boundary. */
 export function TaskGrid() {
@@ -27,17 +31,17 @@ function focusGrid() {
 }
 
 export function TaskBrowser() {
-  const [view, update] = useViewState();
+  const [view, update, restore] = useViewState();
   const [revision, setRevision] = useState(0);
   const [announcement, setAnnouncement] = useState("");
-  const { feed, tick } = useRowFeed(view, revision);
+  const { feed, tick } = useRowFeed(view, revision, restore);
   const store = feed.shown;
   const refresh = useCallback(() => setRevision((value) => value + 1), []);
   const live = useLive(feed, view, refresh);
   const revealNew = useCallback(() => {
     live.reset();
     refresh();
-    update({ row: 0 });
+    update({ row: 0 }, "jump");
   }, [live.reset, refresh, update]);
 
   const optimistic = useMemo<OptimisticRows>(
@@ -48,7 +52,22 @@ export function TaskBrowser() {
     [feed],
   );
 
-  const closeDrawer = useCallback(() => update({ task: null }), [update]);
+  // Closing what Back would close goes back, so the history holds no "closed" entries to step over.
+  const deletion = usePendingDelete({
+    hide: optimistic.remove,
+    onDeleted: useCallback(
+      (task: Task) => {
+        setAnnouncement(`Task “${task.title}” deleted.`);
+        refresh();
+      },
+      [refresh],
+    ),
+  });
+
+  const closeDrawer = useCallback(() => {
+    if (view.task !== null && openedByHistory(view.task)) window.history.back();
+    else update({ task: null });
+  }, [update, view.task]);
   // Focus goes back to the grid in the same commit that removes the drawer, so there is never a
   // moment (or a frame) where the dialog is gone and focus is nowhere.
   const drawerWasOpen = useRef(false);
@@ -58,37 +77,49 @@ export function TaskBrowser() {
     drawerWasOpen.current = open;
   }, [view.task]);
 
-  const onTopRow = useCallback((row: number) => update({ row }), [update]);
-  const onRange = useCallback((first: number, last: number) => feed.request(first, last), [feed]);
+  const onTopRow = useCallback((row: number) => update({ row }, "replace"), [update]);
+  const onGoTo = useCallback((row: number) => update({ row }, "jump"), [update]);
+  const onRange = useCallback(
+    (first: number, last: number, prefetch?: boolean) => feed.request(first, last, { prefetch }),
+    [feed],
+  );
+  const onEdge = useCallback((anchor: FeedAnchor) => feed.showEdge(anchor), [feed]);
   const onSort = useCallback((sort: string) => update({ sort, row: 0 }), [update]);
   const onOpen = useCallback((id: string) => update({ task: id }), [update]);
   const onCreate = useCallback(() => update({ task: "new" }), [update]);
   const clearFilters = useCallback(
-    () => update({ q: "", assignee: "", tag: "", status: [], priority: [], row: 0 }),
+    () => update({ q: "", assignee: "", tag: "", status: [], priority: [], dueFrom: "", dueTo: "", row: 0 }),
     [update],
   );
+  const suggestions = useSuggestions(store, tick);
 
   const total = store?.total ?? null;
-  const empty = store !== null && total === 0 && feed.pending === null;
+  // An empty result stays the empty state while the next query loads (never "0 rows of 0").
+  const empty = store !== null && total === 0;
   const error = feed.error;
   // Nothing loaded yet and the first answer was an error: the message is all there is to show.
   const failed = error !== null && total === null;
+  const updating = feed.pending !== null && feed.pending.lastError === null;
 
   return (
     <div className="task-app">
       <Toolbar
         view={view}
-        loading={feed.pending !== null}
-        onChange={(patch) => update({ ...patch, row: 0 })}
+        loading={updating}
+        onChange={(patch, mode) => update({ ...patch, row: 0 }, mode)}
         onCreate={onCreate}
+        suggestions={suggestions}
       />
       <p className="summary" aria-live="polite">
         {total === null
-          ? "Loading tasks…"
-          : `${store?.exact ? "" : "About "}${formatCount(total)} ${total === 1 ? "task" : "tasks"}${
-              hasFilters(view) ? " match" : ""
+          ? failed
+            ? "No tasks to show."
+            : "Loading tasks…"
+          : // Worded for the rows on screen: while a new search loads, the old count is not its count.
+            `${store?.exact ? "" : "About "}${formatCount(total)} ${total === 1 ? "task" : "tasks"}${
+              feed.shownFiltered ? " match" : ""
             }`}
-        {feed.pending !== null && <span className="updating"> · updating…</span>}
+        {updating && <span className="updating"> · updating…</span>}
       </p>
       <DemoDataNotice total={total} onDone={refresh} />
       <LiveBar live={live} onReveal={revealNew} />
@@ -102,17 +133,19 @@ export function TaskBrowser() {
           startRow={feed.startRow}
           sort={view.sort}
           selectedId={view.task}
-          busy={feed.pending !== null}
+          busy={updating}
           onSort={onSort}
           onOpen={onOpen}
           onTopRow={onTopRow}
           onRange={onRange}
+          onEdge={onEdge}
+          onGoTo={onGoTo}
+          restore={restore}
         />
       )}
       <p className="visually-hidden" role="status" aria-live="polite">
         {announcement}
       </p>
-      {view.task !== null && <RemoteChangeNotice live={live} />}
       {view.task !== null && (
         <TaskDrawer
           key={view.task}
@@ -123,20 +156,21 @@ export function TaskBrowser() {
             live.noteOwn(task);
             setAnnouncement(`Task “${task.title}” created.`);
             refresh();
-            update({ task: task.id });
+            update({ task: task.id }, "replace");
           }}
           onSaved={(task: Task) => {
             live.noteOwn(task);
             setAnnouncement(`Task “${task.title}” saved.`);
             refresh();
           }}
-          onDeleted={() => {
-            setAnnouncement("Task deleted.");
-            refresh();
+          onDelete={(task: Task) => {
+            deletion.start(task);
             closeDrawer();
           }}
+          notice={<RemoteChangeNotice live={live} />}
         />
       )}
+      <UndoToast pending={deletion.pending} onUndo={deletion.undo} onDismiss={deletion.dismiss} />
     </div>
   );
 }

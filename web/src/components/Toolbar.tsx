@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
-import { hasFilters, type ViewState } from "../lib/url-state";
-import { useDebounced } from "./use-view-state";
+import { hasFilters, isSearchable, MIN_SEARCH_RUN, type ViewState } from "../lib/url-state";
+import { type HistoryMode, useDebounced } from "./use-view-state";
 
 /** Typing waits this long before a request; the box shows that a search is pending meanwhile. */
 export const SEARCH_DEBOUNCE_MS = 300;
@@ -10,8 +10,10 @@ interface ToolbarProps {
   view: ViewState;
   /** A request for the current view is in flight (previous rows stay on screen). */
   loading: boolean;
-  onChange: (patch: Partial<ViewState>) => void;
+  onChange: (patch: Partial<ViewState>, mode?: HistoryMode) => void;
   onCreate: () => void;
+  /** Assignees and tags seen in loaded rows, offered as the filters are typed. */
+  suggestions?: { assignees: readonly string[]; tags: readonly string[] };
 }
 
 function toggle<T>(list: readonly T[], item: T): T[] {
@@ -38,22 +40,26 @@ function useDraft(value: string, apply: (value: string) => void): [string, (valu
   return [draft, setDraft, draft.trim() !== value.trim()];
 }
 
-export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
-  const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }));
+export function Toolbar({ view, loading, onChange, onCreate, suggestions }: ToolbarProps) {
+  const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }, "typing"));
   const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
-    onChange({ assignee: value }),
+    onChange({ assignee: value }, "typing"),
   );
-  const [tag, setTag, tagTyping] = useDraft(view.tag, (value) => onChange({ tag: value }));
+  const [tag, setTag, tagTyping] = useDraft(view.tag, (value) => onChange({ tag: value }, "typing"));
   const [filtersOpen, setFiltersOpen] = useState(false);
   const pending = loading || qTyping || assigneeTyping || tagTyping;
   const activeFilters =
-    view.status.length + view.priority.length + (view.assignee ? 1 : 0) + (view.tag ? 1 : 0);
+    view.status.length +
+    view.priority.length +
+    (view.assignee ? 1 : 0) +
+    (view.tag ? 1 : 0) +
+    (view.dueFrom || view.dueTo ? 1 : 0);
 
   const clear = () => {
     setQ("");
     setAssignee("");
     setTag("");
-    onChange({ q: "", assignee: "", tag: "", status: [], priority: [] });
+    onChange({ q: "", assignee: "", tag: "", status: [], priority: [], dueFrom: "", dueTo: "" });
   };
 
   return (
@@ -79,6 +85,11 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
           <span className="visually-hidden" role="status" aria-live="polite">
             {pending ? "Searching…" : ""}
           </span>
+          {q.trim() && !isSearchable(q) ? (
+            <span className="search-hint" role="note">
+              Type at least {MIN_SEARCH_RUN} letters or digits to search
+            </span>
+          ) : null}
         </div>
         <label htmlFor="task-sort" className="visually-hidden">
           Sort by
@@ -148,7 +159,14 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
             onChange={(event) => setAssignee(event.target.value)}
             autoComplete="off"
             maxLength={100}
+            list="assignee-suggestions"
+            placeholder="anyone"
           />
+          <datalist id="assignee-suggestions">
+            {suggestions?.assignees.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
         </div>
         <div className="text-filter">
           <label htmlFor="filter-tag">Tag</label>
@@ -158,8 +176,34 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
             onChange={(event) => setTag(event.target.value)}
             autoComplete="off"
             maxLength={40}
+            list="tag-suggestions"
+            placeholder="any"
           />
+          <datalist id="tag-suggestions">
+            {suggestions?.tags.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
         </div>
+        <fieldset className="due-filter">
+          <legend>Due</legend>
+          <label htmlFor="filter-due-from">from</label>
+          <input
+            id="filter-due-from"
+            type="date"
+            value={view.dueFrom}
+            max={view.dueTo || undefined}
+            onChange={(event) => onChange({ dueFrom: event.target.value })}
+          />
+          <label htmlFor="filter-due-to">to</label>
+          <input
+            id="filter-due-to"
+            type="date"
+            value={view.dueTo}
+            min={view.dueFrom || undefined}
+            onChange={(event) => onChange({ dueTo: event.target.value })}
+          />
+        </fieldset>
         {hasFilters(view) && (
           <button type="button" className="link-button" onClick={clear}>
             Clear filters

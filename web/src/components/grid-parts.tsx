@@ -4,6 +4,8 @@ import type { BlockStore, RowState } from "../lib/block-store";
 import {
   FIRST_DIRECTION,
   formatDate,
+  formatDateTime,
+  formatShortDate,
   PRIORITY_LABELS,
   SORT_LABELS,
   type SortKey,
@@ -30,16 +32,19 @@ export interface Column {
   sortKey?: SortKey;
   /** Hidden on narrow screens (see grid.css). */
   wide?: boolean;
+  /** The header on a phone, where the full label and its sort arrows do not fit. */
+  short?: string;
 }
 
 export const COLUMNS: Column[] = [
   { id: "title", label: "Title", sortKey: "title" },
   { id: "status", label: "Status", sortKey: "status" },
-  { id: "priority", label: "Priority", sortKey: "priority" },
+  { id: "priority", label: "Priority", sortKey: "priority", short: "Prio." },
   { id: "assignee", label: "Assignee", wide: true },
   { id: "tags", label: "Tags", wide: true },
   { id: "due", label: "Due", sortKey: "dueAt" },
   { id: "updated", label: "Updated", sortKey: "updatedAt", wide: true },
+  { id: "created", label: "Created", sortKey: "createdAt", wide: true },
 ];
 
 export function rowId(row: number): string {
@@ -87,7 +92,14 @@ export function HeaderRow({ sort, onSort }: { sort: string; onSort: (sort: strin
                   sorted ? `, currently ${sorted === "asc" ? "ascending" : "descending"}` : ""
                 }`}
               >
-                {column.label}
+                {column.short ? (
+                  <>
+                    <span className="label-full">{column.label}</span>
+                    <span className="label-short">{column.short}</span>
+                  </>
+                ) : (
+                  column.label
+                )}
                 <SortIcon direction={sorted} />
               </button>
             ) : (
@@ -108,7 +120,8 @@ function Cell({ column, children, title }: { column: Column; children: ReactNode
   );
 }
 
-const [TITLE, STATUS, PRIORITY, ASSIGNEE, TAGS, DUE, UPDATED] = COLUMNS as [
+const [TITLE, STATUS, PRIORITY, ASSIGNEE, TAGS, DUE, UPDATED, CREATED] = COLUMNS as [
+  Column,
   Column,
   Column,
   Column,
@@ -165,8 +178,14 @@ export function RowCells({ state }: { state: RowState }) {
           <span className="muted">—</span>
         )}
       </Cell>
-      <Cell column={DUE}>{formatDate(task.dueAt)}</Cell>
+      <Cell column={DUE} title={formatDateTime(task.dueAt)}>
+        <span className="label-full">{formatDate(task.dueAt)}</span>
+        <span className="label-short">{formatShortDate(task.dueAt)}</span>
+      </Cell>
       <Cell column={UPDATED}>{formatDate(task.updatedAt)}</Cell>
+      <Cell column={CREATED} title={formatDateTime(task.createdAt)}>
+        {formatDate(task.createdAt)}
+      </Cell>
     </>
   );
 }
@@ -174,6 +193,7 @@ export function RowCells({ state }: { state: RowState }) {
 export const GRID_COMPONENTS: TableComponents<unknown, GridContext> = {
   Table: ({ context, style, children }) => (
     <table
+      id="task-grid"
       style={style}
       className="grid-table"
       role="grid"

@@ -141,8 +141,9 @@ export async function updateTask(id: string, patch: TaskPatch, version: number):
   return { task, etag: response.headers.get("etag") ?? `"${task.version}"` };
 }
 
-export async function deleteTask(id: string): Promise<void> {
-  await call(`/tasks/${encodeURIComponent(id)}`, { method: "DELETE" });
+/** `keepalive` lets the request finish after the page is gone (a delete sent on leaving). */
+export async function deleteTask(id: string, { keepalive = false } = {}): Promise<void> {
+  await call(`/tasks/${encodeURIComponent(id)}`, { method: "DELETE", keepalive });
 }
 
 export async function getStats(signal?: AbortSignal): Promise<TaskStats> {

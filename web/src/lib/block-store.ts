@@ -33,6 +33,13 @@ export interface BlockStoreOptions {
   prefetch?: number;
   /** Ready blocks kept in memory; the farthest from the viewport go first. */
   maxBlocks?: number;
+  /**
+   * The store holds the view from its end: `fetchPage` pages through the reversed order, and row
+   * g of the view is row total-1-g of that order. The last rows of a view whose total is only an
+   * estimate are then one request away (the first page of the reversed order) instead of a walk
+   * back from the estimated end, one empty page at a time.
+   */
+  fromEnd?: boolean;
 }
 
 export function isAbort(error: unknown): boolean {
@@ -56,7 +63,9 @@ export class BlockStore {
   private readonly prefetch: number;
   private readonly maxBlocks: number;
   private wanted = { first: 0, last: -1 };
+  private prefetching = true;
   private disposed = false;
+  readonly fromEnd: boolean;
 
   constructor(
     readonly key: string,
@@ -66,6 +75,17 @@ export class BlockStore {
     this.blockSize = options.blockSize ?? BLOCK_SIZE;
     this.prefetch = options.prefetch ?? 1;
     this.maxBlocks = options.maxBlocks ?? 40;
+    this.fromEnd = options.fromEnd ?? false;
+  }
+
+  /**
+   * Rows [first, last] of the view as rows of the order `fetchPage` walks (the same unless
+   * fromEnd). Before a fromEnd store knows its total, the range counts from the end.
+   */
+  private toStore(first: number, last: number): { first: number; last: number } {
+    if (!this.fromEnd) return { first, last };
+    if (this.total === null) return { first: 0, last: Math.max(0, last - first) };
+    return { first: Math.max(0, this.total - 1 - last), last: Math.max(0, this.total - 1 - first) };
   }
 
   subscribe(listener: () => void): () => void {
@@ -79,7 +99,10 @@ export class BlockStore {
     return this.disposed;
   }
 
-  rowAt(index: number): RowState {
+  rowAt(row: number): RowState {
+    if (this.fromEnd && this.total === null) return { kind: "loading" };
+    const index = this.fromEnd ? (this.total ?? 0) - 1 - row : row;
+    if (index < 0) return { kind: "loading" };
     const state = this.blocks.get(Math.floor(index / this.blockSize));
     if (!state || state.kind === "loading") return { kind: "loading" };
     if (state.kind === "error") return { kind: "error", error: state.error };
@@ -91,8 +114,8 @@ export class BlockStore {
     return { kind: "row", task: override ?? task, deleting: false };
   }
 
-  /** Blocks covering rows [first, last], clamped to the known total. */
-  blocksFor(first: number, last: number): number[] {
+  /** Blocks (of the fetched order) covering its rows [first, last], clamped to the known total. */
+  private blocksFor(first: number, last: number): number[] {
     const end = this.total === null ? last : Math.min(last, this.total - 1);
     if (end < first || first < 0) return [];
     const result: number[] = [];
@@ -105,7 +128,9 @@ export class BlockStore {
   /** Every block the rows [first, last] need has an answer (rows or an error). */
   settled(first: number, last: number): boolean {
     if (this.total === 0) return true;
-    const needed = this.blocksFor(first, last);
+    if (this.fromEnd && this.total === null) return false;
+    const range = this.toStore(first, last);
+    const needed = this.blocksFor(range.first, range.last);
     if (needed.length === 0) return this.total !== null;
     return needed.every((block) => {
       const state = this.blocks.get(block);
@@ -114,23 +139,36 @@ export class BlockStore {
   }
 
   /** The viewport now shows rows [first, last]: fetch what is missing, abort what stopped mattering. */
-  ensure(first: number, last: number): void {
+  /**
+   * The viewport now shows rows [first, last]: fetch what is missing, abort what stopped mattering.
+   * `prefetch: false` (a thumb still held down) fetches only the rows on screen.
+   */
+  ensure(viewFirst: number, viewLast: number, { prefetch = true } = {}): void {
+    const { first, last } = this.toStore(viewFirst, viewLast);
+    this.prefetching = prefetch;
+    this.ensureStore(first, last);
+  }
+
+  private ensureStore(first: number, last: number): void {
     if (this.disposed) return;
     this.wanted = { first, last };
-    const wantedBlocks = new Set(
-      this.blocksFor(
-        Math.max(0, first - this.prefetch * this.blockSize),
-        last + this.prefetch * this.blockSize,
-      ),
-    );
+    const around = this.prefetching ? this.prefetch * this.blockSize : 0;
+    const wantedBlocks = new Set(this.blocksFor(Math.max(0, first - around), last + around));
     for (const [block, state] of this.blocks) {
       if (state.kind === "loading" && !wantedBlocks.has(block)) {
         state.controller.abort();
         this.blocks.delete(block);
       }
     }
-    for (const block of [...wantedBlocks].sort((a, b) => a - b)) {
-      if (!this.blocks.has(block)) this.load(block);
+    // The rows on screen first; the blocks around them only once those have answered, so a jump
+    // costs one or two requests before its rows show (and an abandoned one wasted no prefetch).
+    const visible = this.blocksFor(first, last);
+    for (const block of visible) if (!this.blocks.has(block)) this.load(block);
+    const visibleAnswered = visible.every((block) => this.blocks.get(block)?.kind !== "loading");
+    if (visibleAnswered) {
+      for (const block of [...wantedBlocks].sort((a, b) => a - b)) {
+        if (!this.blocks.has(block)) this.load(block);
+      }
     }
     this.evict();
   }
@@ -139,7 +177,7 @@ export class BlockStore {
   retry(): void {
     for (const [block, state] of this.blocks) if (state.kind === "error") this.blocks.delete(block);
     this.lastError = null;
-    this.ensure(this.wanted.first, this.wanted.last);
+    this.ensureStore(this.wanted.first, this.wanted.last);
     this.emit();
   }
 
@@ -186,6 +224,11 @@ export class BlockStore {
     return false;
   }
 
+  /** Every loaded task, in no particular order (for suggestions drawn from what is on hand). */
+  *loadedTasks(): Generator<Task> {
+    for (const state of this.blocks.values()) if (state.kind === "ready") yield* state.items;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -216,6 +259,7 @@ export class BlockStore {
         if (this.disposed || this.blocks.get(block) !== state) return;
         this.blocks.set(block, { kind: "ready", items: page.items, nextCursor: page.nextCursor });
         this.applyTotal(block, page);
+        this.ensureStore(this.wanted.first, this.wanted.last);
         this.emit();
       },
       (error: unknown) => {

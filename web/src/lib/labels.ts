@@ -60,6 +60,19 @@ export function formatDate(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
 }
 
+const shortDateFormat = new Intl.DateTimeFormat("en-US", {
+  year: "2-digit",
+  month: "numeric",
+  day: "numeric",
+});
+
+/** "5/20/31": what fits a phone's date column. */
+export function formatShortDate(iso: string | null): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : shortDateFormat.format(date);
+}
+
 export function formatDateTime(iso: string | null): string {
   if (!iso) return "—";
   const date = new Date(iso);

@@ -109,3 +109,67 @@ export function newIdempotencyKey(): string {
   // randomUUID needs a secure context; a LAN address over http is not one.
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
+
+/**
+ * The API's length limits (functions' MAX_TITLE, MAX_DESCRIPTION, MAX_TAGS, MAX_TAG,
+ * MAX_ASSIGNEE; a unit test keeps them equal). Copied, not imported, so that no validator ships
+ * to the browser; they drive the counters and the messages, the API still decides.
+ */
+export const FIELD_LIMITS = { title: 200, description: 10_000, tags: 10, tag: 40, assignee: 100 } as const;
+
+export function sameForm(a: TaskFormValues, b: TaskFormValues): boolean {
+  return (Object.keys(a) as (keyof TaskFormValues)[]).every((key) => a[key] === b[key]);
+}
+
+/** Length problems the browser can see before sending, worded as the messages below. */
+export function localFieldErrors(values: TaskFormValues): { path: string; message: string }[] {
+  const errors: { path: string; message: string }[] = [];
+  const tooLong = (path: string, length: number, max: number) =>
+    length > max && errors.push({ path, message: lengthMessage(length, max, "characters") });
+  tooLong("title", values.title.trim().length, FIELD_LIMITS.title);
+  tooLong("description", values.description.length, FIELD_LIMITS.description);
+  tooLong("assignee", values.assignee.trim().length, FIELD_LIMITS.assignee);
+  const tags = parseTags(values.tags);
+  if (tags.length > FIELD_LIMITS.tags)
+    errors.push({ path: "tags", message: `At most ${FIELD_LIMITS.tags} tags; this has ${tags.length}.` });
+  const long = tags.find((tag) => tag.length > FIELD_LIMITS.tag);
+  if (long)
+    errors.push({ path: "tags", message: `Each tag can have at most ${FIELD_LIMITS.tag} characters.` });
+  return errors;
+}
+
+function lengthMessage(length: number, max: number, unit: string): string {
+  return `At most ${max.toLocaleString("en-US")} ${unit}; this has ${length.toLocaleString("en-US")}.`;
+}
+
+const FIELD_VALUE: Partial<Record<string, (values: TaskFormValues) => string>> = {
+  title: (values) => values.title.trim(),
+  description: (values) => values.description,
+  assignee: (values) => values.assignee.trim(),
+};
+
+/**
+ * The API's validation messages in a person's words ("Too big: expected string to have <=200
+ * characters" reads "At most 200 characters; this has 212."); unknown ones pass unchanged.
+ */
+export function friendlyFieldErrors(
+  fields: Record<string, string>,
+  values: TaskFormValues,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [field, message] of Object.entries(fields)) {
+    const tooBigText = message.match(/Too big: expected string to have <=(\d+) characters/);
+    const tooBigList = message.match(/Too big: expected array to have <=(\d+) items/);
+    const value = FIELD_VALUE[field]?.(values);
+    if (tooBigText?.[1] && value !== undefined)
+      result[field] = lengthMessage(value.length, Number(tooBigText[1]), "characters");
+    else if (tooBigText?.[1]) result[field] = `At most ${tooBigText[1]} characters.`;
+    else if (tooBigList?.[1])
+      result[field] = `At most ${tooBigList[1]} ${field === "tags" ? "tags" : "items"}.`;
+    else if (/Too small: expected string to have >=1 characters/.test(message))
+      result[field] = "This cannot be empty.";
+    else if (/Invalid ISO datetime/.test(message)) result[field] = "Enter a valid date and time.";
+    else result[field] = message;
+  }
+  return result;
+}

@@ -18,11 +18,27 @@ export interface ViewState {
   priority: TaskPriority[];
   assignee: string;
   tag: string;
+  /** Due on or after this day ("YYYY-MM-DD", local), or "". */
+  dueFrom: string;
+  /** Due on or before this day ("YYYY-MM-DD", local), or "". */
+  dueTo: string;
   q: string;
   /** 0-based global index of the top visible row. */
   row: number;
   /** Open detail drawer: a task id, "new", or null. */
   task: string | null;
+}
+
+/**
+ * The API refuses a search without this many letters or digits in a row (a shorter term cannot use
+ * the trigram index); the grid waits for one instead of asking and showing the refusal.
+ */
+export const MIN_SEARCH_RUN = 3;
+const SEARCHABLE = new RegExp(`[\\p{L}\\p{N}]{${MIN_SEARCH_RUN}}`, "u");
+
+/** True when the term can be sent as `q` (see MIN_SEARCH_RUN). */
+export function isSearchable(term: string): boolean {
+  return SEARCHABLE.test(term);
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -31,10 +47,25 @@ export const DEFAULT_VIEW: ViewState = {
   priority: [],
   assignee: "",
   tag: "",
+  dueFrom: "",
+  dueTo: "",
   q: "",
   row: 0,
   task: null,
 };
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function validDay(value: string | null): string {
+  return value && DAY.test(value) && !Number.isNaN(new Date(`${value}T00:00`).getTime()) ? value : "";
+}
+
+/** Local midnight of `day` plus `days`, as the ISO instant the API's due filters take. */
+export function dayStart(day: string, days = 0): string {
+  const date = new Date(`${day}T00:00`);
+  date.setDate(date.getDate() + days);
+  return date.toISOString();
+}
 
 function listOf<T extends string>(value: string | null, allowed: readonly T[]): T[] {
   if (!value) return [];
@@ -52,6 +83,12 @@ export function formatSort(key: SortKey, direction: "asc" | "desc"): string {
   return direction === "desc" ? `-${key}` : key;
 }
 
+/** The same ordering walked from its other end (the API breaks ties by id in the sort's direction). */
+export function reverseSort(sort: string | undefined): string {
+  const { key, direction } = parseSort(sort ?? DEFAULT_SORT);
+  return formatSort(key, direction === "asc" ? "desc" : "asc");
+}
+
 export function parseViewState(search: string): ViewState {
   const params = new URLSearchParams(search);
   const sort = parseSort(params.get("sort") ?? DEFAULT_SORT);
@@ -63,6 +100,8 @@ export function parseViewState(search: string): ViewState {
     priority: listOf(params.get("priority"), PRIORITIES),
     assignee: (params.get("assignee") ?? "").slice(0, 100),
     tag: (params.get("tag") ?? "").slice(0, 40),
+    dueFrom: validDay(params.get("dueFrom")),
+    dueTo: validDay(params.get("dueTo")),
     q: (params.get("q") ?? "").slice(0, 200),
     row: Number.isSafeInteger(row) && row > 0 ? row : 0,
     task: task === "new" || (task !== null && /^[1-9]\d{0,18}$/.test(task)) ? task : null,
@@ -77,6 +116,8 @@ export function serializeViewState(view: ViewState): string {
   if (view.priority.length) params.set("priority", view.priority.join(","));
   if (view.assignee.trim()) params.set("assignee", view.assignee.trim());
   if (view.tag.trim()) params.set("tag", view.tag.trim());
+  if (view.dueFrom) params.set("dueFrom", view.dueFrom);
+  if (view.dueTo) params.set("dueTo", view.dueTo);
   if (view.q.trim()) params.set("q", view.q.trim());
   if (view.row > 0) params.set("row", String(view.row));
   if (view.task) params.set("task", view.task);
@@ -91,7 +132,10 @@ export function listParams(view: ViewState): ListParams {
     priority: view.priority,
     assignee: view.assignee.trim() || undefined,
     tag: view.tag.trim() || undefined,
-    q: view.q.trim() || undefined,
+    // Whole local days, both ends included (the API's dueBefore excludes its instant).
+    dueAfter: view.dueFrom ? dayStart(view.dueFrom) : undefined,
+    dueBefore: view.dueTo ? dayStart(view.dueTo, 1) : undefined,
+    q: isSearchable(view.q) ? view.q.trim() : undefined,
   };
 }
 
@@ -104,6 +148,8 @@ export function queryKey(view: ViewState): string {
     params.priority?.join(","),
     params.assignee,
     params.tag,
+    params.dueAfter,
+    params.dueBefore,
     params.q,
   ]);
 }
@@ -114,6 +160,8 @@ export function hasFilters(view: ViewState): boolean {
     view.priority.length > 0 ||
     view.assignee.trim() !== "" ||
     view.tag.trim() !== "" ||
+    view.dueFrom !== "" ||
+    view.dueTo !== "" ||
     view.q.trim() !== ""
   );
 }
@@ -123,7 +171,10 @@ export function hasFilters(view: ViewState): boolean {
  * (search: a case-insensitive substring of the title). Live updates count only such new tasks.
  */
 export function matchesView(task: Task, view: ViewState): boolean {
-  const { status, priority, assignee, tag, q } = listParams(view);
+  const { status, priority, assignee, tag, q, dueAfter, dueBefore } = listParams(view);
+  const due = task.dueAt === null ? null : Date.parse(task.dueAt);
+  if (dueAfter !== undefined && (due === null || due < Date.parse(dueAfter))) return false;
+  if (dueBefore !== undefined && (due === null || due >= Date.parse(dueBefore))) return false;
   if (status?.length && !status.includes(task.status)) return false;
   if (priority?.length && !priority.includes(task.priority)) return false;
   if (assignee !== undefined && task.assignee !== assignee) return false;

@@ -169,4 +169,47 @@ describe("BlockStore", () => {
     expect(store.rowAt(0).kind).toBe("loading");
     expect(store.rowAt(20_000).kind).toBe("row");
   });
+  it("when the visible blocks are loading, then the blocks around them wait for their answer", async () => {
+    const source = controlledSource(10_000_000);
+    const store = new BlockStore("q", source.fetchPage, { blockSize: 100, prefetch: 1 });
+    store.ensure(4_812_000, 4_812_039);
+    expect(source.calls.map((call) => call.request)).toEqual([{ limit: 100, offset: 4_812_000 }]);
+    await source.answer(source.calls[0] as Call);
+    expect(source.calls.map((call) => call.request)).toEqual([
+      { limit: 100, offset: 4_812_000 },
+      { limit: 100, offset: 4_811_900 },
+      { limit: 100, cursor: "4812100" },
+    ]);
+  });
+
+  it("when a store counts from the end, then the view's last rows are the reversed order's first page", async () => {
+    const real = 250;
+    // The reversed order: its row r is row real-1-r of the view. The API can only estimate 1,000.
+    const calls: PageRequest[] = [];
+    const reversed = async (request: PageRequest): Promise<TaskPage> => {
+      calls.push(request);
+      const start = request.offset ?? Number(request.cursor);
+      const end = Math.min(real, start + request.limit);
+      return {
+        items: Array.from({ length: Math.max(0, end - start) }, (_, r) => task(real - 1 - (start + r))),
+        nextCursor: end < real ? String(end) : null,
+        prevCursor: null,
+        total: { value: 1000, exact: false },
+        offset: request.offset ?? null,
+      };
+    };
+    const store = new BlockStore("q", reversed, { blockSize: 100, prefetch: 0, fromEnd: true });
+    store.ensure(Number.MAX_SAFE_INTEGER - 30, Number.MAX_SAFE_INTEGER);
+    expect(store.settled(Number.MAX_SAFE_INTEGER - 30, Number.MAX_SAFE_INTEGER)).toBe(false);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(calls).toEqual([{ limit: 100, offset: 0 }]);
+    expect(store.total).toBe(1000);
+    expect(store.exact).toBe(false);
+    expect(store.rowAt(999)).toMatchObject({ task: { title: "task 249" } });
+    expect(store.rowAt(980)).toMatchObject({ task: { title: "task 230" } });
+    // Scrolling up continues the reversed order's cursor.
+    store.ensure(880, 905);
+    expect(calls[1]).toEqual({ limit: 100, cursor: "100" });
+  });
 });

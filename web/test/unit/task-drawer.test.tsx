@@ -39,7 +39,7 @@ function renderDrawer(taskId = "42") {
     onClose: vi.fn(),
     onCreated: vi.fn(),
     onSaved: vi.fn(),
-    onDeleted: vi.fn(),
+    onDelete: vi.fn(),
   };
   render(<TaskDrawer {...props} />);
   return props;
@@ -113,18 +113,42 @@ describe("TaskDrawer", () => {
     expect((calls[0]?.init.headers as Record<string, string>)["idempotency-key"]).toMatch(/.{8,}/);
   });
 
-  it("when deleting fails, then the row is restored and the error shown", async () => {
-    const undo = vi.fn();
-    scriptedApi(getOk, () =>
-      Response.json({ error: { code: "unavailable", message: "Database down" } }, { status: 503 }),
-    );
+  it("when Delete is pressed, then the confirmation takes focus and confirming hands the task over", async () => {
+    scriptedApi(getOk);
     const props = renderDrawer();
-    props.optimistic.remove.mockReturnValue(undo);
     fireEvent.click(await screen.findByRole("button", { name: "Delete" }));
-    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Delete task" })));
-    expect(await screen.findByText("Database down")).toBeTruthy();
-    expect(undo).toHaveBeenCalled();
-    expect(props.onDeleted).not.toHaveBeenCalled();
+    expect(document.activeElement?.textContent).toBe("Keep it");
+    fireEvent.click(screen.getByRole("button", { name: "Keep it" }));
+    expect(document.activeElement?.textContent).toBe("Delete");
+    fireEvent.click(screen.getByRole("button", { name: "Delete" }));
+    fireEvent.click(screen.getByRole("button", { name: "Delete task" }));
+    expect(props.onDelete).toHaveBeenCalledWith(stored);
+  });
+
+  it("when Escape is pressed with unsaved edits, then the drawer asks first and keeps them", async () => {
+    scriptedApi(getOk);
+    const props = renderDrawer();
+    const title = await screen.findByLabelText("Title");
+    fireEvent.change(title, { target: { value: "Ship it today" } });
+    fireEvent.keyDown(title, { key: "Escape" });
+    expect(props.onClose).not.toHaveBeenCalled();
+    expect(screen.getByText(/unsaved changes/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Keep editing" }));
+    expect((screen.getByLabelText("Title") as HTMLInputElement).value).toBe("Ship it today");
+    fireEvent.keyDown(screen.getByLabelText("Title"), { key: "Escape" });
+    fireEvent.click(screen.getByRole("button", { name: "Discard changes" }));
+    expect(props.onClose).toHaveBeenCalled();
+  });
+
+  it("when a title is too long, then the browser says so in words before any request", async () => {
+    const calls = scriptedApi(getOk);
+    renderDrawer();
+    const title = await screen.findByLabelText("Title");
+    fireEvent.change(title, { target: { value: "x".repeat(212) } });
+    expect(screen.getByText("212 / 200 (too long)")).toBeTruthy();
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "Save changes" })));
+    expect(await screen.findByText("At most 200 characters; this has 212.")).toBeTruthy();
+    expect(calls).toHaveLength(1);
   });
 
   it("when the task does not exist, then the drawer says so", async () => {

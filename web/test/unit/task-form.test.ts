@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { Task } from "../../../functions/src/tasks/schemas";
+import {
+  MAX_ASSIGNEE,
+  MAX_DESCRIPTION,
+  MAX_TAG,
+  MAX_TAGS,
+  MAX_TITLE,
+  type Task,
+} from "../../../functions/src/tasks/schemas";
 import {
   applyPatch,
   EMPTY_FORM,
+  FIELD_LIMITS,
   formFromTask,
+  friendlyFieldErrors,
   fromLocalInput,
   newTaskFromForm,
   parseTags,
@@ -65,5 +74,37 @@ describe("task form", () => {
       version: 3,
     });
     expect(parseTags(" a, ,b ")).toEqual(["a", "b"]);
+  });
+});
+
+describe("limits and messages", () => {
+  it("when the API's limits are compared, then the form's copies equal them", () => {
+    expect(FIELD_LIMITS).toEqual({
+      title: MAX_TITLE,
+      description: MAX_DESCRIPTION,
+      tags: MAX_TAGS,
+      tag: MAX_TAG,
+      assignee: MAX_ASSIGNEE,
+    });
+  });
+
+  it("when the API answers with zod's wording, then the person reads plain words", () => {
+    const values = { ...EMPTY_FORM, title: "t".repeat(205) };
+    expect(
+      friendlyFieldErrors(
+        {
+          title: "Too big: expected string to have <=200 characters",
+          tags: "Too big: expected array to have <=10 items",
+          dueAt: "Invalid ISO datetime",
+          status: "something else",
+        },
+        values,
+      ),
+    ).toEqual({
+      title: "At most 200 characters; this has 205.",
+      tags: "At most 10 tags.",
+      dueAt: "Enter a valid date and time.",
+      status: "something else",
+    });
   });
 });

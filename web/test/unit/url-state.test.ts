@@ -3,6 +3,7 @@ import type { Task } from "../../src/lib/api";
 import {
   DEFAULT_VIEW,
   hasFilters,
+  isSearchable,
   listParams,
   matchesView,
   parseViewState,
@@ -45,9 +46,9 @@ describe("url state", () => {
   });
 
   it("when only the position or the drawer changes, then the query key stays the same", () => {
-    const base = parseViewState("?q=x");
+    const base = parseViewState("?q=xyz");
     expect(queryKey({ ...base, row: 500, task: "new" })).toBe(queryKey(base));
-    expect(queryKey({ ...base, q: "y" })).not.toBe(queryKey(base));
+    expect(queryKey({ ...base, q: "wxy" })).not.toBe(queryKey(base));
   });
 
   it("when filters are blank, then they are left out of the API parameters", () => {
@@ -85,5 +86,18 @@ describe("url state", () => {
     expect(matchesView(task, view({ tag: "q4" }))).toBe(false);
     expect(matchesView(task, view({ q: "invoice EX" }))).toBe(true);
     expect(matchesView(task, view({ q: "refund" }))).toBe(false);
+  });
+});
+
+describe("short searches", () => {
+  it("when the term has fewer than three letters or digits in a row, then no q is sent (the API refuses it)", () => {
+    expect(listParams({ ...DEFAULT_VIEW, q: "ab" }).q).toBeUndefined();
+    expect(listParams({ ...DEFAULT_VIEW, q: "a b c" }).q).toBeUndefined();
+    expect(isSearchable("%%_")).toBe(false);
+  });
+
+  it("when the term has a run of three, then it is sent trimmed", () => {
+    expect(listParams({ ...DEFAULT_VIEW, q: " inv " }).q).toBe("inv");
+    expect(isSearchable("é42")).toBe(true);
   });
 });

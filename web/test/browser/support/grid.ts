@@ -66,3 +66,45 @@ export async function stopFrameProbe(page: Page): Promise<{ longTasks: number[];
     return { longTasks: probe.longTasks, maxRows: probe.maxRows };
   });
 }
+
+/** The 0-based [first, last] rows the position label says are visible. */
+export async function positionRange(page: Page): Promise<[number, number]> {
+  const [first, last] = ((await positionLabel(page)).match(/[\d,]+/g) ?? []).map((n) =>
+    Number(n.replaceAll(",", "")),
+  );
+  return [(first ?? 1) - 1, (last ?? 0) - 1];
+}
+
+/** Waits until every row the position label names is on screen with its task (no skeletons). */
+export async function waitForVisibleRows(page: Page, timeout = 10_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const label = document.querySelector('[data-testid="position-label"]')?.textContent ?? "";
+      const match = label.match(/rows ([\d,]+)–([\d,]+)/);
+      if (!match?.[1] || !match[2]) return false;
+      const first = Number(match[1].replaceAll(",", "")) - 1;
+      const last = Number(match[2].replaceAll(",", "")) - 1;
+      for (let row = first; row <= last; row++)
+        if (!document.querySelector(`tr[data-row="${row}"][data-task-id]`)) return false;
+      return true;
+    },
+    undefined,
+    { timeout, polling: "raf" },
+  );
+}
+
+/** Counts the list requests (GET /tasks?...) the page sends from now until `stop()`. */
+export function countListRequests(page: Page, api: string): { stop: () => number } {
+  let count = 0;
+  const prefix = `${api}/tasks?`;
+  const onRequest = (request: { url: () => string; method: () => string }) => {
+    if (request.method() === "GET" && request.url().startsWith(prefix)) count++;
+  };
+  page.on("request", onRequest);
+  return {
+    stop: () => {
+      page.off("request", onRequest);
+      return count;
+    },
+  };
+}

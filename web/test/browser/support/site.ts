@@ -26,6 +26,17 @@ export function apiUrl(): string {
   return (process.env.API_URL ?? provided ?? "http://localhost:3000").replace(/\/+$/, "");
 }
 
+/** The live feed's WebSocket for the API under test (WS_URL wins, then the shared setup's). */
+export function liveWsUrl(): string {
+  let provided: string | undefined;
+  try {
+    provided = (inject as (key: string) => string | undefined)("browserWsUrl");
+  } catch {
+    provided = undefined;
+  }
+  return process.env.WS_URL ?? provided ?? "ws://localhost:3001";
+}
+
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
