@@ -12,10 +12,18 @@
 //   mt:E:idx:exp             sorted set of indexed tasks by expires_at (ms): removed at their instant
 //   mt:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
 import { createHash, randomBytes } from "node:crypto";
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import { setNewest } from "../platform/bounded-map";
 import { config } from "../platform/config";
 import { HttpError } from "../platform/errors";
+import {
+  availableRedis,
+  closeRedis,
+  defineScripts,
+  recordFailure,
+  recordSuccess,
+  redisClient,
+} from "../platform/redis";
 import { type CacheOutcome, recordCache, recordOutcome } from "../platform/request-metrics";
 
 // ---------------------------------------------------------------------------------------------
@@ -249,8 +257,10 @@ interface CacheCommands {
 }
 type Client = Redis & CacheCommands;
 
+defineScripts(SCRIPTS);
+
 // ---------------------------------------------------------------------------------------------
-// Connection, circuit breaker, health
+// Availability (the connection and its breaker are platform/redis.ts's), recovery, stats
 
 const EPOCH_KEY = "mt:epoch";
 const STATS_KEY = "mt:stats";
@@ -259,11 +269,6 @@ const TOMBSTONE_TTL_MS = 10 * 60_000;
 const BUILD_LOCK_MS = 30_000;
 const QUERY_FILL_LOCK_MS = 2_000;
 
-let client: Client | undefined;
-let firstReady: Promise<void> | undefined;
-let openUntil = 0;
-let consecutiveFailures = 0;
-let probing = false;
 /** A write reached PostgreSQL but not Redis: the cache may hold older data until the epoch moves. */
 let mustInvalidate = false;
 let recoveryTimer: NodeJS.Timeout | undefined;
@@ -289,36 +294,11 @@ function count(name: keyof typeof localStats, by = 1): void {
 
 export const tokenOf = (): string => randomBytes(6).toString("base64url");
 
-function getClient(): Client | undefined {
-  if (!config.REDIS_URL) return undefined;
-  if (!client) {
-    const created = new Redis(config.REDIS_URL, {
-      connectTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
-      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
-      // Commands never wait for a connection: while Redis is away the caller goes to PostgreSQL.
-      enableOfflineQueue: false,
-      // A command caught by a lost connection fails at once instead of waiting for a reconnect.
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-      keepAlive: 10_000,
-      connectionName: "million-tasks",
-    }) as Client;
-    for (const [name, script] of Object.entries(SCRIPTS)) created.defineCommand(name, script);
-    // Without a listener ioredis reports every reconnect attempt as an unhandled error.
-    created.on("error", () => {});
-    firstReady = new Promise<void>((resolve) => {
-      created.once("ready", () => resolve());
-      setTimeout(resolve, config.REDIS_CONNECT_TIMEOUT_MS).unref();
-    });
-    client = created;
-  }
-  return client;
-}
+const getClient = (): Client | undefined => redisClient<CacheCommands>();
 
 function trip(): void {
-  consecutiveFailures += 1;
   count("errors");
-  openUntil = Date.now() + Math.min(250 * 2 ** (consecutiveFailures - 1), 5_000);
+  recordFailure();
 }
 
 function scheduleRecovery(): void {
@@ -331,8 +311,7 @@ function scheduleRecovery(): void {
       if (redis.status !== "ready") throw new Error("not connected");
       await invalidateEpoch(redis);
       mustInvalidate = false;
-      consecutiveFailures = 0;
-      openUntil = 0;
+      recordSuccess();
     } catch {
       scheduleRecovery();
     }
@@ -340,34 +319,12 @@ function scheduleRecovery(): void {
   recoveryTimer.unref();
 }
 
-/** A client to use now, or undefined: disabled, not connected, or recently failing. Never waits long. */
+/** A client to use now, or undefined: disabled, not connected, recently failing, or owed an invalidation. */
 async function available(): Promise<Client | undefined> {
-  const redis = getClient();
+  const redis = await availableRedis<CacheCommands>();
   if (!redis) return undefined;
-  if (firstReady) {
-    await firstReady;
-    firstReady = undefined;
-  }
-  if (redis.status !== "ready") return undefined;
   if (mustInvalidate) {
     scheduleRecovery();
-    return undefined;
-  }
-  if (Date.now() < openUntil) {
-    // Half-open: one background PING decides, so no request pays a timeout to find out.
-    if (!probing) {
-      probing = true;
-      redis
-        .ping()
-        .then(() => {
-          consecutiveFailures = 0;
-          openUntil = 0;
-        })
-        .catch(() => trip())
-        .finally(() => {
-          probing = false;
-        });
-    }
     return undefined;
   }
   return redis;
@@ -377,7 +334,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     const result = await fn();
-    consecutiveFailures = 0;
+    recordSuccess();
     return result;
   } catch (error) {
     trip();
@@ -389,7 +346,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function flushStatsSoon(): void {
-  const redis = client;
+  const redis = getClient();
   if (!redis || redis.status !== "ready" || Date.now() - lastStatsFlush < 1_000) return;
   const entries = Object.entries(unflushed).filter(([, n]) => n);
   if (entries.length === 0) return;
@@ -771,10 +728,10 @@ export function kickIndexRebuild(options: Omit<RebuildOptions, "afterBatchRead">
  * dropped at once by moving the epoch (O(1), no KEYS/SCAN); the index is rebuilt in the background.
  */
 export async function invalidateAll(kick = true): Promise<boolean> {
-  const redis = getClient();
-  if (!redis) return false;
+  if (!getClient()) return false;
   try {
-    if (firstReady) await firstReady;
+    const redis = await availableRedis<CacheCommands>();
+    if (!redis) throw new Error("redis unavailable");
     await invalidateEpoch(redis);
     if (kick) kickIndexRebuild();
     return true;
@@ -919,12 +876,11 @@ export interface CacheHealth {
 export async function cacheHealth(): Promise<CacheHealth> {
   const stats = { process: { ...localStats }, total: null as Record<string, number> | null };
   if (!config.REDIS_URL) return { state: "disabled", stats };
-  const redis = getClient();
-  if (!redis) return { state: "disabled", stats };
-  if (firstReady) await firstReady;
+  if (!getClient()) return { state: "disabled", stats };
+  const redis = await availableRedis<CacheCommands>();
   const started = performance.now();
   try {
-    if (redis.status !== "ready" || mustInvalidate || Date.now() < openUntil) throw new Error("down");
+    if (!redis || mustInvalidate) throw new Error("down");
     // Not the epoch this process last used: health must describe what readers see now.
     epoch = undefined;
     const e = await currentEpoch(redis);
@@ -973,9 +929,6 @@ export async function indexSnapshot(direction: "asc" | "desc" = "desc"): Promise
 
 /** Closes the connection (tests and scripts); the next use reconnects. */
 export async function closeCache(): Promise<void> {
-  const current = client;
-  client = undefined;
   epoch = undefined;
-  firstReady = undefined;
-  if (current) await current.quit().catch(() => current.disconnect());
+  await closeRedis();
 }

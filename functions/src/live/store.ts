@@ -1,9 +1,9 @@
 // Redis state of the live feed: connections, the event log, counters and the fan-out lock.
 //
-// Deviation from STYLE.md ("only cache.ts talks to Redis"): cache.ts exports no client, and its
-// circuit breaker exists to send reads to PostgreSQL, which the live feed has no equivalent of.
-// This module owns its own connection and only keys under `mt:live:`, which cache.ts never touches
-// (its epoch invalidation leaves them alone, so a seed does not drop connected clients).
+// Commands run on the process's one Redis client through its one breaker (platform/redis.ts): with
+// Redis away a publish fails at once and the write it follows is not slowed. Keys live under
+// `mt:live:`, which the cache never touches (its epoch invalidation leaves them alone, so a seed
+// does not drop connected clients).
 //
 //   mt:live:seq              last event number (INCR inside the publish script)
 //   mt:live:events           stream of events, id "<seq>-1", capped at ~10,000 (replay on reconnect)
@@ -16,8 +16,9 @@
 //   mt:live:counters:pg      hash of the highest values read from PostgreSQL's task_activity
 //   mt:live:drain:lock|cursor  the one running fan-out and the last event it delivered
 import { randomBytes } from "node:crypto";
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import { config } from "../platform/config";
+import { closeRedis, defineScripts, redisConfigured, withRedis } from "../platform/redis";
 
 const K = {
   seq: "mt:live:seq",
@@ -114,55 +115,13 @@ interface LiveCommands {
 }
 type Client = Redis & LiveCommands;
 
-let client: Client | undefined;
+defineScripts(SCRIPTS);
 
 /** The live feed needs Redis: without REDIS_URL there is no feed (writes still succeed). */
-export function liveEnabled(): boolean {
-  return config.REDIS_URL !== undefined;
-}
+export const liveEnabled = redisConfigured;
 
-function redis(): Client {
-  if (!config.REDIS_URL) throw new Error("live updates need REDIS_URL");
-  if (!client) {
-    const created = new Redis(config.REDIS_URL, {
-      connectTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
-      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
-      // A write never waits for Redis: a publish that cannot run now is dropped (counters are
-      // reconciled from PostgreSQL, clients resync on the gap in sequence numbers).
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-      keepAlive: 10_000,
-      connectionName: "million-tasks-live",
-    }) as Client;
-    for (const [name, script] of Object.entries(SCRIPTS)) created.defineCommand(name, script);
-    created.on("error", () => {});
-    client = created;
-  }
-  return client;
-}
-
-let waiting: Promise<void> | undefined;
-
-/** The client once connected; waits at most the connect timeout (one shared wait, not one per caller). */
-async function ready(): Promise<Client> {
-  const r = redis();
-  if (r.status === "ready") return r;
-  waiting ??= new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      r.off("ready", done);
-      waiting = undefined;
-      resolve();
-    };
-    const timer = setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS);
-    r.on("ready", done);
-  });
-  await waiting;
-  const status = (): string => r.status;
-  if (status() !== "ready") throw new Error("redis not connected");
-  return r;
-}
+/** Every command of the feed goes through the shared breaker: Redis away means fail at once. */
+const live = <T>(fn: (r: Client) => Promise<T>): Promise<T> => withRedis<T, LiveCommands>(fn);
 
 export const newToken = (): string => randomBytes(9).toString("base64url");
 
@@ -170,25 +129,28 @@ export const newToken = (): string => randomBytes(9).toString("base64url");
 // Connections
 
 export async function registerConnection(id: string, endpoint: string): Promise<void> {
-  const r = await ready();
-  const expires = Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000;
-  await r.multi().zadd(K.conns, expires, id).hset(K.endpoints, id, endpoint).exec();
+  return live(async (r) => {
+    const expires = Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000;
+    await r.multi().zadd(K.conns, expires, id).hset(K.endpoints, id, endpoint).exec();
+  });
 }
 
 /** Any message from a client keeps its registration alive (API Gateway's idle limit is 10 min). */
 export async function touchConnection(id: string): Promise<void> {
-  const r = await ready();
-  await r.zadd(K.conns, "XX", Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000, id);
+  return live(async (r) => {
+    await r.zadd(K.conns, "XX", Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000, id);
+  });
 }
 
 export async function removeConnections(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  const r = await ready();
-  await r
-    .multi()
-    .zrem(K.conns, ...ids)
-    .hdel(K.endpoints, ...ids)
-    .exec();
+  return live(async (r) => {
+    await r
+      .multi()
+      .zrem(K.conns, ...ids)
+      .hdel(K.endpoints, ...ids)
+      .exec();
+  });
 }
 
 export interface Connection {
@@ -198,23 +160,25 @@ export interface Connection {
 
 /** Live connections; expired registrations are removed on the way. */
 export async function listConnections(): Promise<Connection[]> {
-  const r = await ready();
-  const now = Date.now();
-  const expired = await r.zrangebyscore(K.conns, "-inf", now);
-  if (expired.length > 0) await removeConnections(expired);
-  const ids = await r.zrangebyscore(K.conns, now, "+inf");
-  if (ids.length === 0) return [];
-  const endpoints = await r.hmget(K.endpoints, ...ids);
-  return ids.flatMap((id, i) => {
-    const endpoint = endpoints[i];
-    return endpoint ? [{ id, endpoint }] : [];
+  return live(async (r) => {
+    const now = Date.now();
+    const expired = await r.zrangebyscore(K.conns, "-inf", now);
+    if (expired.length > 0) await removeConnections(expired);
+    const ids = await r.zrangebyscore(K.conns, now, "+inf");
+    if (ids.length === 0) return [];
+    const endpoints = await r.hmget(K.endpoints, ...ids);
+    return ids.flatMap((id, i) => {
+      const endpoint = endpoints[i];
+      return endpoint ? [{ id, endpoint }] : [];
+    });
   });
 }
 
 export async function isConnected(id: string): Promise<boolean> {
-  const r = await ready();
-  const score = await r.zscore(K.conns, id);
-  return score !== null && Number(score) > Date.now();
+  return live(async (r) => {
+    const score = await r.zscore(K.conns, id);
+    return score !== null && Number(score) > Date.now();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,28 +199,29 @@ export interface PublishInput {
 
 /** Appends an event and counts the write, atomically. seq 0: a later event for the task went first. */
 export async function appendEvent(input: PublishInput): Promise<{ seq: number; live: number }> {
-  const r = await ready();
-  const generation =
-    input.type === "tasks.seeded" && input.replaced
-      ? String(await r.incr(K.generation))
-      : ((await r.get(K.generation)) ?? "0");
-  const [seq, live] = await r.livePublish(
-    K.seq,
-    K.events,
-    K.task(generation, input.id ?? "-"),
-    K.counters,
-    K.conns,
-    K.lock,
-    K.cursor,
-    input.type,
-    input.version ?? 0,
-    input.status ?? "",
-    input.json,
-    Date.now(),
-    STREAM_MAX,
-    TASK_MARK_TTL_MS,
-  );
-  return { seq: Number(seq), live: Number(live) };
+  return live(async (r) => {
+    const generation =
+      input.type === "tasks.seeded" && input.replaced
+        ? String(await r.incr(K.generation))
+        : ((await r.get(K.generation)) ?? "0");
+    const [seq, live] = await r.livePublish(
+      K.seq,
+      K.events,
+      K.task(generation, input.id ?? "-"),
+      K.counters,
+      K.conns,
+      K.lock,
+      K.cursor,
+      input.type,
+      input.version ?? 0,
+      input.status ?? "",
+      input.json,
+      Date.now(),
+      STREAM_MAX,
+      TASK_MARK_TTL_MS,
+    );
+    return { seq: Number(seq), live: Number(live) };
+  });
 }
 
 export interface StoredEvent {
@@ -269,23 +234,28 @@ export async function readEvents(
   afterSeq: number,
   limit: number,
 ): Promise<{ events: StoredEvent[]; head: number; complete: boolean }> {
-  const r = await ready();
-  const [entries, head, first] = await Promise.all([
-    r.xrange(K.events, `${afterSeq + 1}-0`, "+", "COUNT", limit),
-    r.get(K.seq),
-    r.xrange(K.events, "-", "+", "COUNT", 1),
-  ]);
-  const headSeq = Number(head ?? 0);
-  const firstSeq = first[0] ? Number(first[0][0].split("-")[0]) : headSeq + 1;
-  const events = entries.map(([id, fields]) => ({ seq: Number(id.split("-")[0]), json: fields[1] ?? "{}" }));
-  const reachesBack = afterSeq >= headSeq || firstSeq <= afterSeq + 1;
-  const last = events.at(-1)?.seq ?? afterSeq;
-  return { events, head: headSeq, complete: reachesBack && last >= headSeq };
+  return live(async (r) => {
+    const [entries, head, first] = await Promise.all([
+      r.xrange(K.events, `${afterSeq + 1}-0`, "+", "COUNT", limit),
+      r.get(K.seq),
+      r.xrange(K.events, "-", "+", "COUNT", 1),
+    ]);
+    const headSeq = Number(head ?? 0);
+    const firstSeq = first[0] ? Number(first[0][0].split("-")[0]) : headSeq + 1;
+    const events = entries.map(([id, fields]) => ({
+      seq: Number(id.split("-")[0]),
+      json: fields[1] ?? "{}",
+    }));
+    const reachesBack = afterSeq >= headSeq || firstSeq <= afterSeq + 1;
+    const last = events.at(-1)?.seq ?? afterSeq;
+    return { events, head: headSeq, complete: reachesBack && last >= headSeq };
+  });
 }
 
 export async function headSeq(): Promise<number> {
-  const r = await ready();
-  return Number((await r.get(K.seq)) ?? 0);
+  return live(async (r) => {
+    return Number((await r.get(K.seq)) ?? 0);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,48 +266,50 @@ export async function readCounterFields(): Promise<{
   redis: Record<string, number>;
   pg: Record<string, number>;
 }> {
-  const r = await ready();
-  const [inc, pg] = await Promise.all([r.hgetall(K.counters), r.hgetall(K.pgCounters)]);
-  const numbers = (hash: Record<string, string>) =>
-    Object.fromEntries(Object.entries(hash).map(([field, n]) => [field, Number(n)]));
-  return { redis: numbers(inc), pg: numbers(pg) };
+  return live(async (r) => {
+    const [inc, pg] = await Promise.all([r.hgetall(K.counters), r.hgetall(K.pgCounters)]);
+    const numbers = (hash: Record<string, string>) =>
+      Object.fromEntries(Object.entries(hash).map(([field, n]) => [field, Number(n)]));
+    return { redis: numbers(inc), pg: numbers(pg) };
+  });
 }
 
 /** Raises the PostgreSQL snapshot field by field; never lowers one. */
 export async function mergePgCounters(fields: Record<string, number>): Promise<void> {
   const args = Object.entries(fields).flatMap(([field, n]) => [field, n]);
   if (args.length === 0) return;
-  const r = await ready();
-  await r.liveMaxMerge(K.pgCounters, ...args);
+  return live(async (r) => {
+    await r.liveMaxMerge(K.pgCounters, ...args);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Fan-out lock and cursor
 
 export async function acquireDrain(token: string, lockMs: number): Promise<boolean> {
-  const r = await ready();
-  return (await r.set(K.lock, token, "PX", lockMs, "NX")) === "OK";
+  return live(async (r) => {
+    return (await r.set(K.lock, token, "PX", lockMs, "NX")) === "OK";
+  });
 }
 
 export async function drainCursor(): Promise<number | undefined> {
-  const r = await ready();
-  const cursor = await r.get(K.cursor);
-  return cursor === null ? undefined : Number(cursor);
+  return live(async (r) => {
+    const cursor = await r.get(K.cursor);
+    return cursor === null ? undefined : Number(cursor);
+  });
 }
 
 export async function advanceDrain(token: string, seq: number, lockMs: number): Promise<boolean> {
-  const r = await ready();
-  return (await r.liveAdvance(K.lock, K.cursor, token, seq, lockMs)) === 1;
+  return live(async (r) => {
+    return (await r.liveAdvance(K.lock, K.cursor, token, seq, lockMs)) === 1;
+  });
 }
 
 export async function releaseDrain(token: string): Promise<void> {
-  const r = await ready();
-  await r.liveRelease(K.lock, token);
+  return live(async (r) => {
+    await r.liveRelease(K.lock, token);
+  });
 }
 
-/** Closes the connection (tests and scripts); the next use reconnects. */
-export async function closeLiveStore(): Promise<void> {
-  const current = client;
-  client = undefined;
-  if (current) await current.quit().catch(() => current.disconnect());
-}
+/** Closes the shared connection (tests and scripts); the next use reconnects. */
+export const closeLiveStore = closeRedis;

@@ -1,0 +1,153 @@
+// The one Redis connection of a process and its one circuit breaker, shared by the cache, the live
+// feed and every later user (rate limits, metrics). Redis is never the source of truth here, so the
+// rule is the same for all of them: a caller that finds Redis away is told at once (no offline
+// queue, no per-request connect wait) and does without it. Measured before this module existed:
+// with Redis stopped, every create waited the live store's own 500 ms connect timeout.
+//
+// Each user registers its Lua scripts (names must be unique across users) and keeps its own keys;
+// see functions/src/cache/keys.ts and functions/src/live/store.ts for the two key spaces.
+import Redis from "ioredis";
+import { config } from "./config";
+import { ServiceUnavailableError } from "./errors";
+
+export interface LuaScript {
+  numberOfKeys: number;
+  lua: string;
+}
+
+/** Thrown by `requireRedis` and `withRedis` when Redis cannot be used now: a 503 where it escapes. */
+export class RedisUnavailableError extends ServiceUnavailableError {
+  constructor(message = "Redis is unavailable; retry shortly") {
+    super(message);
+  }
+}
+
+/** After a failure Redis is left alone this long (doubling per consecutive failure, capped). */
+const FIRST_OPEN_MS = 250;
+const MAX_OPEN_MS = 5_000;
+
+const scripts = new Map<string, LuaScript>();
+let client: Redis | undefined;
+let firstReady: Promise<void> | undefined;
+
+const breaker = { openUntil: 0, consecutiveFailures: 0, probing: false };
+
+/** Whether REDIS_URL is set at all; without it there is no cache and no live feed. */
+export const redisConfigured = (): boolean => config.REDIS_URL !== undefined;
+
+/** Registers Lua scripts as commands on the shared client (now and after any reconnect). */
+export function defineScripts(defined: Record<string, LuaScript>): void {
+  for (const [name, script] of Object.entries(defined)) {
+    const existing = scripts.get(name);
+    if (existing && existing.lua !== script.lua) throw new Error(`Redis script ${name} is defined twice`);
+    scripts.set(name, script);
+    client?.defineCommand(name, script);
+  }
+}
+
+/** The shared client, created on first use; undefined without REDIS_URL. Never waits. */
+export function redisClient<C = Redis>(): (Redis & C) | undefined {
+  if (!config.REDIS_URL) return undefined;
+  if (!client) {
+    const created = new Redis(config.REDIS_URL, {
+      connectTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+      // Commands never wait for a connection: while Redis is away the caller does without it.
+      enableOfflineQueue: false,
+      // A command caught by a lost connection fails at once instead of waiting for a reconnect.
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+      keepAlive: 10_000,
+      connectionName: "million-tasks",
+    });
+    for (const [name, script] of scripts) created.defineCommand(name, script);
+    // Without a listener ioredis reports every reconnect attempt as an unhandled error.
+    created.on("error", () => {});
+    // The one wait a process ever pays: its first connection, bounded by the connect timeout.
+    firstReady = new Promise<void>((resolve) => {
+      created.once("ready", () => resolve());
+      setTimeout(resolve, config.REDIS_CONNECT_TIMEOUT_MS).unref();
+    });
+    client = created;
+  }
+  return client as Redis & C;
+}
+
+/** Counts a failed command: opens the breaker for a while, longer after each consecutive failure. */
+export function recordFailure(): void {
+  breaker.consecutiveFailures += 1;
+  breaker.openUntil =
+    Date.now() + Math.min(FIRST_OPEN_MS * 2 ** (breaker.consecutiveFailures - 1), MAX_OPEN_MS);
+}
+
+export function recordSuccess(): void {
+  breaker.consecutiveFailures = 0;
+  breaker.openUntil = 0;
+}
+
+/** Connected and not recently failing (no I/O; the health check reports it). */
+export function redisHealthy(): boolean {
+  return client?.status === "ready" && Date.now() >= breaker.openUntil;
+}
+
+/**
+ * The client to use now, or undefined: not configured, not connected, or recently failing. Waits
+ * only for the process's first connection attempt; while the breaker is open one background PING
+ * decides when it closes, so no request pays a timeout to find out.
+ */
+export async function availableRedis<C = Redis>(): Promise<(Redis & C) | undefined> {
+  const redis = redisClient<C>();
+  if (!redis) return undefined;
+  if (firstReady) {
+    await firstReady;
+    firstReady = undefined;
+  }
+  if (redis.status !== "ready") return undefined;
+  if (Date.now() < breaker.openUntil) {
+    if (!breaker.probing) {
+      breaker.probing = true;
+      redis
+        .ping()
+        .then(recordSuccess, recordFailure)
+        .finally(() => {
+          breaker.probing = false;
+        });
+    }
+    return undefined;
+  }
+  return redis;
+}
+
+/** Like `availableRedis`, for callers that cannot do without Redis: throws RedisUnavailableError. */
+export async function requireRedis<C = Redis>(): Promise<Redis & C> {
+  if (!redisConfigured()) throw new RedisUnavailableError("This needs Redis, which is not configured");
+  const redis = await availableRedis<C>();
+  if (!redis) throw new RedisUnavailableError();
+  return redis;
+}
+
+/**
+ * Runs commands on the shared client through the breaker: a failure (timeout, lost connection,
+ * script error) opens it and surfaces as RedisUnavailableError.
+ */
+export async function withRedis<T, C = Redis>(fn: (redis: Redis & C) => Promise<T>): Promise<T> {
+  const redis = await requireRedis<C>();
+  try {
+    const result = await fn(redis);
+    recordSuccess();
+    return result;
+  } catch {
+    // The command's own error (a timeout, a lost connection) is for logs, not for clients.
+    recordFailure();
+    throw new RedisUnavailableError();
+  }
+}
+
+/** Closes the connection and forgets the breaker (tests and scripts); the next use reconnects. */
+export async function closeRedis(): Promise<void> {
+  const current = client;
+  client = undefined;
+  firstReady = undefined;
+  recordSuccess();
+  if (current) await current.quit().catch(() => current.disconnect());
+}
