@@ -1,5 +1,6 @@
 import type { Context } from "aws-lambda";
 import * as z from "zod";
+import { ensureAuditPartitions } from "../audit/repository";
 import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
 import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../tasks/repository";
 import { rebuildTaskIndex } from "../tasks/service";
@@ -28,5 +29,6 @@ export const handler = async (event: unknown = {}, context?: Context) => {
   const resampled = force === true || pending >= RESAMPLE_AFTER ? await rebuildFences() : null;
   const vacuum = await vacuumIfNeeded();
   const index = await rebuildTaskIndex({ force: reindex === true });
-  return { purged, pending, resampled, vacuum, index };
+  const auditPartitions = await ensureAuditPartitions();
+  return { purged, pending, resampled, vacuum, index, auditPartitions };
 };

@@ -1,4 +1,5 @@
 import type { Context } from "aws-lambda";
+import { systemAuditContext } from "../audit/context";
 import { publishSeeded } from "../live/feed";
 import { assertControlCaller } from "../platform/control-plane";
 import { SeedInput } from "../seed/input";
@@ -30,16 +31,17 @@ export const handler = async (event: unknown, context?: Context) => {
   }
   const input = parsed.data;
   await assertBulkLoadable();
+  const audit = systemAuditContext(context?.awsRequestId ?? null);
   const { value, memory } = await withMemory(async () => {
     switch (input.action) {
       case "run":
-        return runLoad(input);
+        return runLoad(input, undefined, audit);
       case "begin":
         return beginLoad(input);
       case "load":
         return loadChunk(input.loadId, input.chunk);
       case "step":
-        return runStep(input.loadId, input.step);
+        return runStep(input.loadId, input.step, audit);
       case "abort":
         return abortLoad(input.loadId);
     }

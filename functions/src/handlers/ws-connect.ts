@@ -3,6 +3,8 @@ import { managementEndpoint } from "../live/feed";
 import { registerConnection } from "../live/store";
 import { authenticate } from "../platform/auth";
 import { HttpError } from "../platform/errors";
+import { rememberConnectionActor } from "../platform/rate-limit";
+import type { Actor } from "../platform/roles";
 
 /** $connect events carry the handshake's query string, which the v2 WebSocket type leaves out. */
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -17,14 +19,16 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
  */
 export const handler = async (event: ConnectEvent) => {
   const { connectionId, domainName, stage } = event.requestContext;
+  let actor: Actor | undefined;
   try {
-    await authenticate(event.queryStringParameters?.token || undefined, "viewer");
+    actor = await authenticate(event.queryStringParameters?.token || undefined, "viewer");
   } catch (error) {
     const statusCode = error instanceof HttpError ? error.statusCode : 401;
     return { statusCode, body: JSON.stringify({ type: "error", code: "unauthorized" }) };
   }
   try {
     await registerConnection(connectionId, managementEndpoint({ domainName, stage }));
+    if (actor) await rememberConnectionActor(connectionId, actor);
     return { statusCode: 200 };
   } catch {
     return { statusCode: 503 };

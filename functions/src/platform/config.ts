@@ -74,6 +74,17 @@ const ConfigSchema = z.object({
     .trim()
     .transform((value) => (value === "" ? undefined : value))
     .optional(),
+  // Rate limits (issue 14, see functions/src/platform/rate-limit.ts): points per window, per actor
+  // (per client IP for requests that fail authentication). Generous for a person clicking around.
+  RATE_LIMITS: z
+    .enum(["on", "off"])
+    .default("on")
+    .transform((value) => value === "on"),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
+  RATE_LIMIT_READ: z.coerce.number().int().min(1).default(1_200),
+  RATE_LIMIT_WRITE: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_WS_MESSAGES: z.coerce.number().int().min(1).default(600),
   LOG_REQUESTS: z
     .enum(["true", "false"])
     .default("true")

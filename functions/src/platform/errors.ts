@@ -97,3 +97,10 @@ export class ForbiddenError extends HttpError {
     });
   }
 }
+
+/** 429: over a rate limit; Retry-After says when the window frees up (rate-limit.ts adds RateLimit headers). */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, "rate_limited", message, undefined, { "Retry-After": String(Math.max(1, retryAfterSeconds)) });
+  }
+}

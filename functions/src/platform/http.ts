@@ -17,6 +17,7 @@ import {
   ValidationError,
 } from "./errors";
 import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
+import { limitActor, limitFailedAuthentication, limitOf, rateLimitHeaders } from "./rate-limit";
 import type { Actor, Role } from "./roles";
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
@@ -162,6 +163,18 @@ function requestMetrics(): middy.MiddlewareObj<ApiEvent, ApiResult> {
 
 const metricsByEvent = new WeakMap<object, RequestMetrics>();
 
+/** RateLimit-Policy and RateLimit on every counted response, 429s and 401s included. */
+const rateLimitHeaderWriter: middy.MiddlewareObj<ApiEvent, ApiResult> = {
+  after: (request) => addRateLimitHeaders(request),
+  onError: (request) => addRateLimitHeaders(request),
+};
+
+function addRateLimitHeaders(request: middy.Request<ApiEvent, ApiResult>): void {
+  const limit = limitOf(request.event);
+  if (!limit || !request.response) return;
+  request.response.headers = { ...request.response.headers, ...rateLimitHeaders(limit) };
+}
+
 const actorsByEvent = new WeakMap<object, Actor>();
 
 /** The verified caller of this request; undefined only on a public route called without a token. */
@@ -173,9 +186,18 @@ export function actorOf(event: ApiEvent): Actor | undefined {
 function authorization(role: HandlerOptions["role"]): middy.MiddlewareObj<ApiEvent, ApiResult> {
   return {
     before: async (request) => {
-      const token = bearerToken(request.event.headers?.authorization);
-      const actor = await authenticate(token, role === "public" ? undefined : role);
-      if (actor) actorsByEvent.set(request.event, actor);
+      let actor: Actor | undefined;
+      try {
+        const token = bearerToken(request.event.headers?.authorization);
+        actor = await authenticate(token, role === "public" ? undefined : role);
+      } catch (error) {
+        await limitFailedAuthentication(request.event as APIGatewayProxyEventV2, error);
+        throw error;
+      }
+      if (actor) {
+        actorsByEvent.set(request.event, actor);
+        await limitActor(request.event as APIGatewayProxyEventV2, actor);
+      }
     },
   };
 }
@@ -184,6 +206,7 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
   const wrapped = middy<ApiEvent, ApiResult>()
     .use(requestLog())
     .use(requestMetrics())
+    .use(rateLimitHeaderWriter)
     .use(httpCors({ origin: config.CORS_ORIGIN }))
     .use(errorMapper)
     .use(httpHeaderNormalizer())

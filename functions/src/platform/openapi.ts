@@ -2,6 +2,7 @@
 // published contract cannot drift from what the functions accept.
 import * as z from "zod";
 import { createDocument } from "zod-openapi";
+import { AuditPage, AuditQuery, HistoryPage, HistoryQuery } from "../audit/schemas";
 import {
   CreateTaskInput,
   ErrorBody,
@@ -70,6 +71,26 @@ export function buildOpenApiDocument() {
           summary: "Delete a task",
           requestParams: { path: TaskPath, header: z.object({ "if-match": versionHeader.optional() }) },
           responses: { "204": { description: "Deleted" }, ...errors(400, 404, 412, 503) },
+        },
+      },
+      "/tasks/{id}/history": {
+        get: {
+          summary: "Who changed a task, newest first (viewer and up); kept after the task is deleted",
+          requestParams: { path: TaskPath, query: HistoryQuery },
+          responses: {
+            "200": { description: "A page of history", content: jsonContent(HistoryPage) },
+            ...errors(400, 401, 404, 429, 503),
+          },
+        },
+      },
+      "/audit": {
+        get: {
+          summary: "Every recorded change, newest first (admin); filters actor, action, taskId, since, until",
+          requestParams: { query: AuditQuery },
+          responses: {
+            "200": { description: "A page of audit entries", content: jsonContent(AuditPage) },
+            ...errors(400, 401, 403, 429, 503),
+          },
         },
       },
       "/tasks/stats": {

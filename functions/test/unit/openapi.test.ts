@@ -4,7 +4,14 @@ import { buildOpenApiDocument } from "../../src/platform/openapi";
 describe("the OpenAPI document", () => {
   it("when generated from the zod schemas, then it lists every route with the fixed query names", () => {
     const document = buildOpenApiDocument();
-    expect(Object.keys(document.paths ?? {})).toEqual(["/tasks", "/tasks/{id}", "/tasks/stats", "/health"]);
+    expect(Object.keys(document.paths ?? {})).toEqual([
+      "/tasks",
+      "/tasks/{id}",
+      "/tasks/{id}/history",
+      "/audit",
+      "/tasks/stats",
+      "/health",
+    ]);
     const names = (document.paths?.["/tasks"]?.get?.parameters ?? []).map((parameter) =>
       "name" in parameter ? parameter.name : "",
     );
