@@ -68,10 +68,17 @@ async function readPage(
   };
 }
 
+/**
+ * Entries after the latest replacing seed: a replace starts a new table whose ids restart, so an
+ * older entry with the same task id is about another task (GET /audit still shows it).
+ */
+const SINCE_LAST_REPLACE = `a.at > coalesce((select max(r.at) from audit_log r
+  where r.action = 'tasks.seed' and r.changes ->> 'mode' = 'replace'), '-infinity')`;
+
 /** A task's history, newest first; it outlives the task (audit_log has no foreign key to tasks). */
 export async function taskHistory(taskId: string, page: HistoryQuery): Promise<{ body: string; count: number }> {
   const params = new SqlParams();
-  return readPage([`a.task_id = ${params.add(taskId)}::int8`], params, page, false);
+  return readPage([`a.task_id = ${params.add(taskId)}::int8`, SINCE_LAST_REPLACE], params, page, false);
 }
 
 /** Whether a task exists now (expired or not): tells "no history yet" from "no such task". */

@@ -1,6 +1,7 @@
 // How a write records itself: SQL fragments that the task repository puts into the very statement
 // that changes a task, so the audit row commits or rolls back with the change and costs no extra
 // round trip. A rejected write (a 412, a failed constraint) changes no row, so it records none.
+import { config } from "../platform/config";
 import { SqlParams } from "../tasks/query";
 import type { AuditContext } from "./context";
 
@@ -31,6 +32,7 @@ export function auditRowsFrom(
   action: AuditAction,
   source: { from: string; before: string; after: string },
 ): string {
+  if (!config.AUDIT_WRITES) return "select 1";
   const w = who(params, context);
   return `insert into audit_log (${COLUMNS})
     select ${w.actorId}, ${w.actorName}, ${w.actorRole}, ${params.add(action)}, t.id,

@@ -12,6 +12,7 @@ import {
   BROWSER_SITE_ORIGIN,
   BROWSER_TASKS,
   BROWSER_WS_PORT,
+  SUITE_RATE_LIMITS,
   TEST_API_PORT,
   TEST_DATABASE_URL,
   TEST_LAMBDA_PORT,
@@ -99,7 +100,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     apiPort: TEST_API_PORT,
     lambdaPort: TEST_LAMBDA_PORT,
     wsPort: TEST_WS_PORT,
-    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL },
+    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, ...SUITE_RATE_LIMITS },
   });
   let browserStack: Awaited<ReturnType<typeof startStack>> | undefined;
   try {
@@ -111,6 +112,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         DATABASE_URL: BROWSER_DATABASE_URL,
         REDIS_URL: BROWSER_REDIS_URL,
         CORS_ORIGIN: BROWSER_SITE_ORIGIN,
+        ...SUITE_RATE_LIMITS,
       },
     });
     await ensureBrowserTasks(browserStack.apiUrl, browserStack.lambdaUrl);
