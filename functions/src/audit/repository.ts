@@ -21,7 +21,11 @@ function decodeCursor(raw: string): Cursor {
     if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error("not base64url");
     return CursorPayload.parse(JSON.parse(Buffer.from(raw, "base64url").toString("utf8")));
   } catch {
-    throw new BadRequestError("cursor is malformed", [{ path: "cursor", message: "not a cursor" }], "invalid_cursor");
+    throw new BadRequestError(
+      "cursor is malformed",
+      [{ path: "cursor", message: "not a cursor" }],
+      "invalid_cursor",
+    );
   }
 }
 
@@ -76,7 +80,10 @@ const SINCE_LAST_REPLACE = `a.at > coalesce((select max(r.at) from audit_log r
   where r.action = 'tasks.seed' and r.changes ->> 'mode' = 'replace'), '-infinity')`;
 
 /** A task's history, newest first; it outlives the task (audit_log has no foreign key to tasks). */
-export async function taskHistory(taskId: string, page: HistoryQuery): Promise<{ body: string; count: number }> {
+export async function taskHistory(
+  taskId: string,
+  page: HistoryQuery,
+): Promise<{ body: string; count: number }> {
   const params = new SqlParams();
   return readPage([`a.task_id = ${params.add(taskId)}::int8`, SINCE_LAST_REPLACE], params, page, false);
 }

@@ -3,7 +3,13 @@
 import * as z from "zod";
 import { TaskId } from "../tasks/schemas";
 
-export const AUDIT_ACTIONS = ["task.create", "task.update", "task.delete", "tasks.seed", "tasks.bulk"] as const;
+export const AUDIT_ACTIONS = [
+  "task.create",
+  "task.update",
+  "task.delete",
+  "tasks.seed",
+  "tasks.bulk",
+] as const;
 export const AUDIT_ROLES = ["viewer", "editor", "admin", "system"] as const;
 export const MAX_AUDIT_PAGE = 200;
 export const DEFAULT_AUDIT_PAGE = 50;

@@ -26,7 +26,11 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {
   if (limit && !limit.allowed) {
     return {
       statusCode: 429,
-      body: JSON.stringify({ type: "error", code: "rate_limited", retryAfter: Math.max(1, limit.resetSeconds) }),
+      body: JSON.stringify({
+        type: "error",
+        code: "rate_limited",
+        retryAfter: Math.max(1, limit.resetSeconds),
+      }),
     };
   }
   try {

@@ -16,8 +16,8 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors";
-import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
 import { limitActor, limitFailedAuthentication, limitOf, rateLimitHeaders } from "./rate-limit";
+import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
 import type { Actor, Role } from "./roles";
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };

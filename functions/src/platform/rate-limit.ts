@@ -146,7 +146,10 @@ export async function limitActor(event: APIGatewayProxyEventV2, actor: Actor): P
  * A request that failed authentication is counted against its client IP: guessing tokens costs a
  * budget. Past it the answer is 429 instead of 401, without saying whether the token was good.
  */
-export async function limitFailedAuthentication(event: APIGatewayProxyEventV2, error: unknown): Promise<void> {
+export async function limitFailedAuthentication(
+  event: APIGatewayProxyEventV2,
+  error: unknown,
+): Promise<void> {
   if (!config.RATE_LIMITS || !(error instanceof HttpError) || error.statusCode !== 401) return;
   const limit = await consume("auth-failures", `ip:${event.requestContext?.http?.sourceIp ?? "unknown"}`);
   decisions.set(event, limit);
@@ -161,7 +164,9 @@ const connectionKey = (connectionId: string) => `rl:ws-actor:${connectionId}`;
 export async function rememberConnectionActor(connectionId: string, actor: Actor): Promise<void> {
   const redis = await availableRedis();
   if (!redis) return;
-  await redis.set(connectionKey(connectionId), actor.id, "EX", config.LIVE_CONNECTION_TTL_SECONDS).catch(recordFailure);
+  await redis
+    .set(connectionKey(connectionId), actor.id, "EX", config.LIVE_CONNECTION_TTL_SECONDS)
+    .catch(recordFailure);
 }
 
 /** Counts one WebSocket message against its actor (or its connection, when Redis cannot say whose). */

@@ -404,7 +404,11 @@ async function recordSeed(
   await client.query(text, values);
 }
 
-async function swapIn(client: pg.Client, load: LoadRow, audit: AuditContext): Promise<Record<string, unknown>> {
+async function swapIn(
+  client: pg.Client,
+  load: LoadRow,
+  audit: AuditContext,
+): Promise<Record<string, unknown>> {
   const loadId = load.load_id;
   const started = performance.now();
   for (let attempt = 1; ; attempt += 1) {

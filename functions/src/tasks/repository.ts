@@ -2,6 +2,8 @@
 // PostgreSQL, so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import type { AuditContext } from "../audit/context";
+import { auditRowsFrom } from "../audit/sql";
 import {
   connectDedicated,
   getPool,
@@ -12,8 +14,6 @@ import {
   toHttpError,
   transaction,
 } from "../platform/db";
-import type { AuditContext } from "../audit/context";
-import { auditRowsFrom } from "../audit/sql";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../platform/errors";
 import { type Cursor, decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import {
@@ -392,7 +392,11 @@ export interface CreateResult extends VersionedTask {
   replayed: boolean;
 }
 
-async function insertTask(client: Queryable, input: CreateTaskInput, audit: AuditContext): Promise<VersionedTask> {
+async function insertTask(
+  client: Queryable,
+  input: CreateTaskInput,
+  audit: AuditContext,
+): Promise<VersionedTask> {
   const params = new SqlParams();
   const values = [
     input.title,

@@ -58,9 +58,19 @@ const patch = (headers: Record<string, string>, id: string, body: unknown, extra
     headers: { ...headers, ...extra },
   });
 const remove = (headers: Record<string, string>, id: string, extra = {}) =>
-  invoke(deleteTask, { method: "DELETE", path: `/tasks/${id}`, pathParameters: { id }, headers: { ...headers, ...extra } });
+  invoke(deleteTask, {
+    method: "DELETE",
+    path: `/tasks/${id}`,
+    pathParameters: { id },
+    headers: { ...headers, ...extra },
+  });
 const history = (id: string, query: Record<string, string> = {}, role: Role = "viewer") =>
-  invoke(taskHistory, { path: `/tasks/${id}/history`, pathParameters: { id }, query, headers: authHeaders(role) });
+  invoke(taskHistory, {
+    path: `/tasks/${id}/history`,
+    pathParameters: { id },
+    query,
+    headers: authHeaders(role),
+  });
 
 describe("audit_log written by the task writes", () => {
   it("when a task is created, then one task.create row names the actor, the request and the set fields", async () => {
@@ -95,7 +105,12 @@ describe("audit_log written by the task writes", () => {
   it("when a task is updated, then one task.update row holds only the fields that changed, before and after", async () => {
     const bob = person();
     const task = (await create(bob.headers, { title: `Upd ${uniqueMarker()}`, status: "todo" })).json();
-    const updated = await patch(bob.headers, task.id, { status: "done", title: task.title }, { "user-agent": "curl/8" });
+    const updated = await patch(
+      bob.headers,
+      task.id,
+      { status: "done", title: task.title },
+      { "user-agent": "curl/8" },
+    );
     expect(updated.statusCode).toBe(200);
     const rows = await rowsFor(task.id);
     expect(rows.map((row) => row.action)).toEqual(["task.create", "task.update"]);
@@ -106,7 +121,9 @@ describe("audit_log written by the task writes", () => {
   it("when a write is rejected (stale If-Match, invalid body, missing task, viewer), then no row is written", async () => {
     const carol = person();
     const task = (await create(carol.headers, { title: `Rej ${uniqueMarker()}` })).json();
-    expect((await patch(carol.headers, task.id, { status: "done" }, { "if-match": '"7"' })).statusCode).toBe(412);
+    expect((await patch(carol.headers, task.id, { status: "done" }, { "if-match": '"7"' })).statusCode).toBe(
+      412,
+    );
     expect((await patch(carol.headers, task.id, { status: "nope" })).statusCode).toBe(422);
     expect((await remove(carol.headers, task.id, { "if-match": '"9"' })).statusCode).toBe(412);
     expect((await patch(person("viewer").headers, task.id, { status: "done" })).statusCode).toBe(403);
@@ -163,7 +180,8 @@ describe("audit_log written by the task writes", () => {
 
   it("when a seed appends or replaces, then each writes exactly one tasks.seed summary row", async () => {
     const before = Number(
-      (await query<{ n: string }>("select count(*) as n from audit_log where action = 'tasks.seed'")).rows[0]?.n,
+      (await query<{ n: string }>("select count(*) as n from audit_log where action = 'tasks.seed'")).rows[0]
+        ?.n,
     );
     const context = lambdaContext();
     await seed({ count: 2_000, truncate: false, seed: 5 }, context);
@@ -185,7 +203,9 @@ describe("audit_log written by the task writes", () => {
     const after = Number((await query<{ n: string }>("select count(*) as n from audit_log")).rows[0]?.n);
     expect(after).toBe(total + 1);
     const latest = (
-      await query<AuditRow>("select changes from audit_log where action = 'tasks.seed' order by at desc, id desc limit 1")
+      await query<AuditRow>(
+        "select changes from audit_log where action = 'tasks.seed' order by at desc, id desc limit 1",
+      )
     ).rows[0];
     expect(latest?.changes).toMatchObject({ mode: "replace", count: 3_000 });
   });
@@ -210,7 +230,10 @@ describe("audit_log is append-only", () => {
     for (const name of partitions) await refused(`truncate ${name}`);
     // A row trigger fires only for rows: refuse a delete where the row is, by partition name.
     const home = (
-      await query<{ name: string }>("select tableoid::regclass::text as name from audit_log where task_id = $1", [task.id])
+      await query<{ name: string }>(
+        "select tableoid::regclass::text as name from audit_log where task_id = $1",
+        [task.id],
+      )
     ).rows[0]?.name;
     await refused(`delete from ${home} where task_id = $1`, [task.id]);
     await refused(`update ${home} set changes = '{}' where task_id = $1`, [task.id]);
@@ -232,8 +255,11 @@ describe("GET /tasks/{id}/history", () => {
       editors.map((editor, i) => patch(editor.headers, task.id, { title: `${task.title} #${i}` })),
     );
     expect(responses.map((response) => response.statusCode)).toEqual(responses.map(() => 200));
-    const items: { actor: { id: string }; version: number; changes: { title?: { from: string; to: string } } }[] =
-      [];
+    const items: {
+      actor: { id: string };
+      version: number;
+      changes: { title?: { from: string; to: string } };
+    }[] = [];
     let cursor: string | undefined;
     do {
       const page = (await history(task.id, { limit: "5", ...(cursor ? { cursor } : {}) })).json();
@@ -243,7 +269,9 @@ describe("GET /tasks/{id}/history", () => {
     expect(items).toHaveLength(13);
     expect(items.map((item) => item.version)).toEqual(Array.from({ length: 13 }, (_, i) => 13 - i));
     const updates = items.slice(0, 12).reverse();
-    expect(new Set(updates.map((item) => item.actor.id))).toEqual(new Set(editors.map((editor) => editor.id)));
+    expect(new Set(updates.map((item) => item.actor.id))).toEqual(
+      new Set(editors.map((editor) => editor.id)),
+    );
     let title = task.title;
     for (const update of updates) {
       expect(update.changes.title?.from).toBe(title);
@@ -257,7 +285,15 @@ describe("GET /tasks/{id}/history", () => {
     expect((await history(task.id, { cursor: "nope!" })).json().error.code).toBe("invalid_cursor");
     expect((await history(task.id, { limit: "0" })).statusCode).toBe(400);
     expect((await history(task.id, { sort: "x" })).statusCode).toBe(400);
-    expect((await invoke(taskHistory, { path: `/tasks/${task.id}/history`, pathParameters: { id: task.id }, anonymous: true })).statusCode).toBe(401);
+    expect(
+      (
+        await invoke(taskHistory, {
+          path: `/tasks/${task.id}/history`,
+          pathParameters: { id: task.id },
+          anonymous: true,
+        })
+      ).statusCode,
+    ).toBe(401);
   });
 });
 
@@ -296,7 +332,9 @@ describe("GET /audit", () => {
     expect(until.items).toHaveLength(0);
     expect((await list({ actor: henry.id }, "editor")).statusCode).toBe(403);
     expect((await list({ action: "task.explode" })).statusCode).toBe(400);
-    expect((await list({ since: "2030-01-01T00:00:00Z", until: "2029-01-01T00:00:00Z" })).statusCode).toBe(400);
+    expect((await list({ since: "2030-01-01T00:00:00Z", until: "2029-01-01T00:00:00Z" })).statusCode).toBe(
+      400,
+    );
     expect((await list({ since: "yesterday" })).statusCode).toBe(400);
   });
 });
