@@ -84,7 +84,7 @@ describe("audit_log written by the task writes", () => {
     const context = lambdaContext();
     const response = await createTask(event, context);
     expect(response.statusCode).toBe(201);
-    const task = JSON.parse(response.body);
+    const task = JSON.parse(response.body ?? "{}");
     const rows = await rowsFor(task.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({

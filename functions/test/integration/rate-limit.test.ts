@@ -97,7 +97,7 @@ describe("rate limits per actor", () => {
       return getTask(event, lambdaContext());
     };
     const codes: number[] = [];
-    for (let i = 0; i < 6; i += 1) codes.push((await attempt(ip)).statusCode);
+    for (let i = 0; i < 6; i += 1) codes.push((await attempt(ip)).statusCode ?? 0);
     expect(codes).toEqual([401, 401, 401, 401, 401, 429]);
     const last = await attempt(ip);
     expect(last.headers["RateLimit-Policy"]).toBe('"auth-failures";q=5;w=4');
