@@ -18,6 +18,7 @@ import {
   patchFromForm,
   type TaskFormValues,
 } from "../lib/task-form";
+import { DrawerTabs, type DrawerView, TaskHistory } from "./TaskHistory";
 
 export interface OptimisticRows {
   /** Shows `task` in the grid now; returns the undo. */
@@ -60,6 +61,7 @@ const FIELD_IDS: Record<keyof TaskFormValues, string> = {
 
 export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, onDeleted }: TaskDrawerProps) {
   const creating = taskId === "new";
+  const [view, setView] = useState<DrawerView>("details");
   const [load, setLoad] = useState<Load>(creating ? { kind: "ready", task: null } : { kind: "loading" });
   const [values, setValues] = useState<TaskFormValues>(EMPTY_FORM);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -265,7 +267,10 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
           </div>
         )}
 
-        {load.kind === "ready" && (
+        {task && <DrawerTabs view={view} onChange={setView} />}
+        {task && view === "history" && <TaskHistory taskId={task.id} version={task.version} />}
+
+        {load.kind === "ready" && !(task && view === "history") && (
           <form className="task-form" onSubmit={submit} noValidate>
             {conflict && (
               <div className="conflict" role="alert">

@@ -2,6 +2,7 @@
 // build time), never code; shapes come from the API's own zod schemas as types only, so no
 // validator ships to the browser.
 import type { z } from "zod";
+import type { HistoryEntry, HistoryPage } from "../../../functions/src/audit/schemas";
 import type {
   CreateTaskInput,
   ErrorBody,
@@ -12,7 +13,7 @@ import type {
 } from "../../../functions/src/tasks/schemas";
 import type { PageRequest } from "./block-store";
 
-export type { Task, TaskPage, TaskStats };
+export type { HistoryEntry, HistoryPage, Task, TaskPage, TaskStats };
 export type NewTask = z.input<typeof CreateTaskInput>;
 export type TaskPatch = Omit<z.input<typeof UpdateTaskInput>, "version">;
 
@@ -147,4 +148,16 @@ export async function deleteTask(id: string): Promise<void> {
 export async function getStats(signal?: AbortSignal): Promise<TaskStats> {
   const response = await call("/tasks/stats", { signal });
   return (await response.json()) as TaskStats;
+}
+
+/** Who changed a task, newest first; `cursor` is the previous page's nextCursor. */
+export async function getTaskHistory(
+  id: string,
+  cursor?: string,
+  signal?: AbortSignal,
+): Promise<HistoryPage> {
+  const search = new URLSearchParams({ limit: "20" });
+  if (cursor) search.set("cursor", cursor);
+  const response = await call(`/tasks/${encodeURIComponent(id)}/history?${search}`, { signal });
+  return (await response.json()) as HistoryPage;
 }
