@@ -21,5 +21,5 @@ export const handler = httpHandler(
       ...(task.replayed ? { "Idempotent-Replayed": "true" } : {}),
     });
   },
-  { jsonBody: true },
+  { role: "editor", jsonBody: true },
 );

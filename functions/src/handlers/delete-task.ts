@@ -3,8 +3,11 @@ import { TaskPath } from "../tasks/schemas";
 import { deleteTask } from "../tasks/service";
 
 /** DELETE /tasks/{id}: 204; with If-Match only if the task is still at that version. */
-export const handler = httpHandler(async (event) => {
-  const { id } = parseInput(TaskPath, event.pathParameters ?? {});
-  await deleteTask(id, expectedVersionFrom(event));
-  return noContent();
-});
+export const handler = httpHandler(
+  async (event) => {
+    const { id } = parseInput(TaskPath, event.pathParameters ?? {});
+    await deleteTask(id, expectedVersionFrom(event));
+    return noContent();
+  },
+  { role: "editor" },
+);

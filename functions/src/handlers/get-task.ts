@@ -4,11 +4,14 @@ import { TaskPath } from "../tasks/schemas";
 import { readTask } from "../tasks/service";
 
 /** GET /tasks/{id}: one task with its version as ETag; If-None-Match answers 304. */
-export const handler = httpHandler(async (event) => {
-  const { id } = parseInput(TaskPath, event.pathParameters ?? {});
-  const task = await readTask(id);
-  const etag = etagOf(task.version);
-  if (event.headers?.["if-none-match"] === etag)
-    return { statusCode: 304, headers: { ETag: etag }, body: "" };
-  return json(200, task.json, { ETag: etag });
-});
+export const handler = httpHandler(
+  async (event) => {
+    const { id } = parseInput(TaskPath, event.pathParameters ?? {});
+    const task = await readTask(id);
+    const etag = etagOf(task.version);
+    if (event.headers?.["if-none-match"] === etag)
+      return { statusCode: 304, headers: { ETag: etag }, body: "" };
+    return json(200, task.json, { ETag: etag });
+  },
+  { role: "viewer" },
+);

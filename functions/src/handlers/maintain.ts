@@ -1,4 +1,6 @@
+import type { Context } from "aws-lambda";
 import * as z from "zod";
+import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
 import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../tasks/repository";
 import { rebuildTaskIndex } from "../tasks/service";
 
@@ -16,7 +18,10 @@ const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.
  * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
  * not an object of that shape throws, so the Invoke API reports a function error, not a result.
  */
-export const handler = async (event: unknown = {}) => {
+export const handler = async (event: unknown = {}, context?: Context) => {
+  // The schedule fires inside serverless-offline, never through the Invoke port; anything else
+  // (npm run bench, an operator) must carry the control secret.
+  if (!isScheduledEvent(event)) assertControlCaller(context);
   const { force, reindex } = MaintainInput.parse(event ?? {});
   const purged = await purgeExpired();
   const pending = await pendingRankChanges();

@@ -1,4 +1,6 @@
+import type { Context } from "aws-lambda";
 import { publishSeeded } from "../live/feed";
+import { assertControlCaller } from "../platform/control-plane";
 import { SeedInput } from "../seed/input";
 import {
   abortLoad,
@@ -19,7 +21,8 @@ export class SeedInputError extends Error {}
  * in one invocation; `npm run seed` drives large loads as begin / load / step / abort invocations.
  * Every result reports the invocation's peak rss.
  */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: Context) => {
+  assertControlCaller(context);
   const parsed = SeedInput.safeParse(event ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`);

@@ -16,5 +16,5 @@ export const handler = httpHandler(
     const task = await updateTask(id, patch, headerVersion ?? version);
     return json(200, task.json, { ETag: etagOf(task.version) });
   },
-  { jsonBody: true },
+  { role: "editor", jsonBody: true },
 );

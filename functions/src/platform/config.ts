@@ -48,7 +48,32 @@ const ConfigSchema = z.object({
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
-  CORS_ORIGIN: z.string().default("*"),
+  /** The site's origin: tokens are bearer headers, never cookies, and only the site may read answers. */
+  CORS_ORIGIN: z.string().default("http://localhost:4321"),
+  // Identity (issue 13, see functions/src/platform/auth.ts). Production: the provider's JWKS_URL;
+  // development: the local public key set inline (JWT_JWKS), written by scripts/lib/dev-keys.ts.
+  JWKS_URL: optionalUrl.optional(),
+  JWT_JWKS: z
+    .string()
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .optional(),
+  JWT_ISSUER: z.string().trim().optional(),
+  JWT_AUDIENCE: z.string().trim().optional(),
+  /** Where the role is: a claim holding `viewer`/`editor`/`admin`, or a list of group names. */
+  JWT_ROLE_CLAIM: z.string().trim().min(1).default("role"),
+  JWT_NAME_CLAIM: z.string().trim().min(1).default("name"),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  AUTH_REALM: z
+    .string()
+    .regex(/^[\w .-]{1,64}$/)
+    .default("million-tasks"),
+  /** Local only: seed, maintain and broadcast refuse invocations without it. Unset on AWS (IAM). */
+  CONTROL_SECRET: z
+    .string()
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .optional(),
   LOG_REQUESTS: z
     .enum(["true", "false"])
     .default("true")

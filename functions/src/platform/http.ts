@@ -6,6 +6,7 @@ import httpHeaderNormalizer from "@middy/http-header-normalizer";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
+import { authenticate, bearerToken } from "./auth";
 import { config } from "./config";
 import { toHttpError } from "./db";
 import {
@@ -17,12 +18,18 @@ import {
 } from "./errors";
 import { errorText, log, withRequestId } from "./logger";
 import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
+import type { Actor, Role } from "./roles";
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 export interface HandlerOptions {
+  /**
+   * The least role the route needs (roles.ts); `public` answers without a token (a token that is
+   * sent must still verify). Required, so that no route is open by omission.
+   */
+  role: Role | "public";
   /** Parse a JSON body (POST, PATCH); bodies sent to other routes are ignored. */
   jsonBody?: boolean;
 }
@@ -149,13 +156,32 @@ function requestMetrics(): middy.MiddlewareObj<ApiEvent, ApiResult> {
 
 const metricsByEvent = new WeakMap<object, RequestMetrics>();
 
-export function httpHandler(handler: ApiHandler, options: HandlerOptions = {}) {
+const actorsByEvent = new WeakMap<object, Actor>();
+
+/** The verified caller of this request; undefined only on a public route called without a token. */
+export function actorOf(event: ApiEvent): Actor | undefined {
+  return actorsByEvent.get(event);
+}
+
+/** Before any body is parsed: an anonymous caller never costs more than a signature check. */
+function authorization(role: HandlerOptions["role"]): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    before: async (request) => {
+      const token = bearerToken(request.event.headers?.authorization);
+      const actor = await authenticate(token, role === "public" ? undefined : role);
+      if (actor) actorsByEvent.set(request.event, actor);
+    },
+  };
+}
+
+export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
   const wrapped = middy<ApiEvent, ApiResult>()
     .use(requestLog())
     .use(requestMetrics())
     .use(httpCors({ origin: config.CORS_ORIGIN }))
     .use(errorMapper)
-    .use(httpHeaderNormalizer());
+    .use(httpHeaderNormalizer())
+    .use(authorization(options.role));
   if (options.jsonBody) {
     wrapped.use(bodyLimit).use(httpJsonBodyParser());
   }

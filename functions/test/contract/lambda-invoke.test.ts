@@ -5,6 +5,8 @@ import path from "node:path";
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
+import { controlSecret } from "../../../scripts/lib/dev-keys";
+import { controlClientContext } from "../../src/platform/control-plane";
 import { closePool } from "../../src/platform/db";
 import { httpEvent } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
@@ -40,6 +42,7 @@ async function invoke(
       FunctionName: `${SERVICE}-${STAGE}-${key}`,
       InvocationType: invocationType,
       Payload: Buffer.from(JSON.stringify(payload)),
+      ClientContext: controlClientContext(controlSecret()),
     }),
   );
   const text = output.Payload ? Buffer.from(output.Payload).toString("utf8") : "";

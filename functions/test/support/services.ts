@@ -25,4 +25,7 @@ export const BROWSER_REDIS_URL = process.env.BROWSER_REDIS_URL ?? "redis://127.0
 export const BROWSER_API_PORT = Number(process.env.BROWSER_API_PORT ?? 3140);
 export const BROWSER_LAMBDA_PORT = Number(process.env.BROWSER_LAMBDA_PORT ?? 3142);
 export const BROWSER_WS_PORT = Number(process.env.BROWSER_WS_PORT ?? 3144);
+/** The browser tests serve the built site here: a fixed origin, the only one the browser stack's CORS allows. */
+export const BROWSER_SITE_PORT = Number(process.env.BROWSER_SITE_PORT ?? BROWSER_API_PORT + 6);
+export const BROWSER_SITE_ORIGIN = `http://127.0.0.1:${BROWSER_SITE_PORT}`;
 export const BROWSER_TASKS = Number(process.env.BROWSER_TASKS ?? 1_000_000);
