@@ -71,9 +71,9 @@ export async function serve(
     server.once("error", reject);
     server.listen(port, "127.0.0.1", resolve);
   });
-  const { port } = server.address() as AddressInfo;
+  const { port: listening } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
