@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
+import { devAuthEnv, writeDevSession } from "./lib/dev-keys";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -77,6 +78,13 @@ async function main(): Promise<void> {
     webSocket: wsUrl,
     site: "http://localhost:4321",
   });
+  // Identity (issue 13): the development key set and control secret for the functions, demo users'
+  // tokens for the site's user menu, and CORS for the site's own origin only.
+  const siteOrigin = process.env.CORS_ORIGIN ?? "http://localhost:4321";
+  const auth = devAuthEnv();
+  log("sign-in: development keys in .data/auth; the site signs in as a demo editor", {
+    session: writeDevSession(),
+  });
   const commands = {
     functions: `serverless offline start${inProcess ? " --useInProcess" : ""}`,
     web: "astro dev --root web --port 4321 --host 127.0.0.1",
@@ -100,6 +108,8 @@ async function main(): Promise<void> {
         ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
         PUBLIC_API_URL: apiUrl,
         PUBLIC_WS_URL: wsUrl,
+        ...auth,
+        CORS_ORIGIN: siteOrigin,
         ASTRO_TELEMETRY_DISABLED: "1",
         SLS_TELEMETRY_DISABLED: "1",
         SLS_NOTIFICATIONS_MODE: "off",

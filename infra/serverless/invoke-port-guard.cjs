@@ -4,9 +4,9 @@
 // Offline's Lambda Invoke port (:3002) has no authentication, echoes any Origin in CORS and takes
 // text/plain bodies, so any page a developer opens could POST `{"count":0,"truncate":true}` to the
 // seed function without a preflight (issue 13). Browsers always send `Origin` on a cross-origin
-// request and on every POST, and the Sec-Fetch-* headers on every request; the SDKs and the CLI
-// tools never do. So on that port:
-//   - a request with Origin or Sec-Fetch-* is refused (403) before routing, preflights included,
+// request and on every POST, and Sec-Fetch-Site on every request to a local address; the SDKs and
+// the CLI tools never do. So on that port:
+//   - a request with Origin or Sec-Fetch-Site is refused (403) before routing, preflights included,
 //     and no answer ever carries an access-control-* header;
 //   - with CONTROL_SECRET set (npm start, the tests), an invocation must carry it in the Invoke
 //     API's client context ({ custom: { controlSecret } }), as the functions check again;
@@ -62,11 +62,8 @@ const elidePaths = (text) => String(text).replace(/(?:file:\/\/)?(?:\/[\w.@+-]+)
 function guardInvokePort(server) {
   server.ext("onRequest", (request, h) => {
     const { headers } = request;
-    if (
-      headers.origin !== undefined ||
-      headers["sec-fetch-mode"] !== undefined ||
-      headers["sec-fetch-site"] !== undefined
-    ) {
+    // Not Sec-Fetch-Mode: Node's own fetch (undici, which lambda-invoke.ts uses) sends it too.
+    if (headers.origin !== undefined || headers["sec-fetch-site"] !== undefined) {
       return refuse(h, "The Lambda Invoke API does not answer browsers");
     }
     const secret = process.env.CONTROL_SECRET;

@@ -111,6 +111,14 @@ export function mintDevToken(
   return `${signingInput}.${base64url(signature)}`;
 }
 
+/** Writes the demo users' session for the dev server (web/astro.config.mjs); returns its path. */
+export function writeDevSession(dir = AUTH_DIR): string {
+  const file = path.join(dir, "dev-session.json");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeAtomically(file, JSON.stringify(devSession(12 * 3600, dir)));
+  return path.relative(ROOT, file);
+}
+
 /** The demo users with fresh tokens: what the site's user menu offers in development. */
 export function devSession(ttlSeconds = 12 * 3600, dir = AUTH_DIR) {
   return {

@@ -6,14 +6,8 @@ import {
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { config } from "../platform/config";
-import {
-  eventText,
-  log,
-  MAX_BATCH_BYTES,
-  OFFLINE_CREDENTIALS,
-  readCounters,
-  reconcileCounters,
-} from "./feed";
+import { log } from "../platform/logger";
+import { eventText, MAX_BATCH_BYTES, OFFLINE_CREDENTIALS, readCounters, reconcileCounters } from "./feed";
 import * as store from "./store";
 
 const managementClients = new Map<string, ApiGatewayManagementApiClient>();

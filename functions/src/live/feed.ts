@@ -9,15 +9,14 @@
 // (hello/resync on the socket, answered from the stream) or reload when the stream no longer has it.
 import { config } from "../platform/config";
 import { invokeFunction } from "../platform/lambda-invoke";
+import { log } from "../platform/logger";
 import { activityCounts } from "../tasks/repository";
 import { TASK_STATUSES } from "../tasks/schemas";
+import type { TaskRecord } from "../tasks/task-record";
 import * as store from "./store";
 
 /** Dummy credentials when talking to serverless-offline: it checks none, the SDK signs anyway. */
 export const OFFLINE_CREDENTIALS = { accessKeyId: "offline", secretAccessKey: "offline" };
-
-export const log = (level: "info" | "warn" | "error", msg: string, extra: Record<string, unknown> = {}) =>
-  process.stdout.write(`${JSON.stringify({ level, msg, ...extra })}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // Counters
@@ -97,18 +96,13 @@ async function publish(input: store.PublishInput): Promise<void> {
   }
 }
 
-const statusOf = (taskJson: string): string => /"status" ?: ?"([a-z_]+)"/.exec(taskJson)?.[1] ?? "todo";
-const versionOf = (taskJson: string): number =>
-  Number(/"version" ?: ?(\d+)}$/.exec(taskJson)?.[1] ?? /"version" ?: ?(\d+)/.exec(taskJson)?.[1] ?? 0);
-
-export function publishTaskWrite(type: "task.created" | "task.updated", task: { id: string; json: string }) {
-  const version = versionOf(task.json);
+export function publishTaskWrite(type: "task.created" | "task.updated", task: TaskRecord) {
   return publish({
     type,
     id: task.id,
-    version,
-    status: statusOf(task.json),
-    json: `{"type":"${type}","id":"${task.id}","version":${version},"task":${task.json}}`,
+    version: task.version,
+    status: task.status,
+    json: `{"type":"${type}","id":"${task.id}","version":${task.version},"task":${task.json}}`,
   });
 }
 

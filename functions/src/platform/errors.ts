@@ -24,6 +24,27 @@ export class BadRequestError extends HttpError {
   }
 }
 
+/** A list cursor that is not one of ours, or belongs to another sort or filter set. */
+export class InvalidCursorError extends BadRequestError {
+  constructor(reason: "malformed" | "bad key" | "other query") {
+    super(
+      reason === "other query" ? "cursor belongs to a different sort or filter" : "cursor is malformed",
+      [
+        {
+          path: "cursor",
+          message:
+            reason === "other query"
+              ? "does not match this query"
+              : reason === "bad key"
+                ? "bad key"
+                : "not a cursor",
+        },
+      ],
+      "invalid_cursor",
+    );
+  }
+}
+
 export class ValidationError extends HttpError {
   constructor(statusCode: 400 | 422, details: ErrorDetail[]) {
     super(statusCode, "validation_failed", "The request is not valid", details);

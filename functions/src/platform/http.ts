@@ -16,6 +16,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors";
+import { errorText, log, withRequestId } from "./logger";
 import { limitActor, limitFailedAuthentication, limitOf, rateLimitHeaders } from "./rate-limit";
 import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
 import type { Actor, Role } from "./roles";
@@ -97,9 +98,7 @@ function errorResponse(error: unknown): ApiResult {
     };
     return json(mapped.statusCode, body, mapped.headers);
   }
-  console.error(
-    JSON.stringify({ level: "error", msg: "unhandled", error: String((error as Error)?.stack ?? error) }),
-  );
+  log("error", "unhandled", { error: errorText(error) });
   return json(500, { error: { code: "internal", message: "Internal error" } });
 }
 
@@ -123,18 +122,13 @@ function requestLog(): middy.MiddlewareObj<ApiEvent, ApiResult> {
   const startedAt = new WeakMap<object, number>();
   const write = (request: middy.Request<ApiEvent, ApiResult>) => {
     if (!config.LOG_REQUESTS) return;
-    const { requestContext } = request.event;
-    process.stdout.write(
-      `${JSON.stringify({
-        level: "info",
-        requestId: requestContext?.requestId,
-        method: requestContext?.http?.method,
-        path: request.event.rawPath,
-        status: request.response?.statusCode,
-        ms: Math.round((performance.now() - (startedAt.get(request) ?? performance.now())) * 10) / 10,
-        cache: request.response?.headers?.["X-Cache"],
-      })}\n`,
-    );
+    log("info", "request", {
+      method: request.event.requestContext?.http?.method,
+      path: request.event.rawPath,
+      status: request.response?.statusCode,
+      ms: Math.round((performance.now() - (startedAt.get(request) ?? performance.now())) * 10) / 10,
+      cache: request.response?.headers?.["X-Cache"],
+    });
   };
   return {
     before: (request) => {
@@ -214,10 +208,15 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
   if (options.jsonBody) {
     wrapped.use(bodyLimit).use(httpJsonBodyParser());
   }
-  return wrapped.handler((event, context) => {
+  const wrappedHandler = wrapped.handler((event, context) => {
     const metrics = metricsByEvent.get(event) ?? newMetrics();
     return withMetrics(metrics, () => handler(event, context));
   });
+  // Outside every middleware, so the request line and the 500 log carry the id too.
+  return (event: ApiEvent, context: Context): Promise<ApiResult> =>
+    withRequestId(context?.awsRequestId ?? event.requestContext?.requestId, () =>
+      wrappedHandler(event, context),
+    );
 }
 
 /** Reads an optional version precondition from If-Match ("3", W/"3" or 3). */

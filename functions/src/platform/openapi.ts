@@ -29,6 +29,12 @@ export function buildOpenApiDocument() {
       version: "1.0.0",
       description: "Task API that stays fast at millions of tasks",
     },
+    // Every route needs a bearer token (viewer to read, editor to write) unless it says otherwise;
+    // 401 and 403 answer in the one error shape (functions/src/platform/auth.ts).
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+    },
+    security: [{ bearer: [] }],
     paths: {
       "/tasks": {
         get: {
@@ -101,7 +107,8 @@ export function buildOpenApiDocument() {
       },
       "/health": {
         get: {
-          summary: "Database and cache state",
+          summary: "Status to anyone (ok, degraded, down); database and cache details to an admin",
+          security: [{}, { bearer: [] }],
           responses: { "200": { description: "Up" }, "503": { description: "Database down" } },
         },
       },

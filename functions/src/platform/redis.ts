@@ -63,10 +63,12 @@ export function redisClient<C = Redis>(): (Redis & C) | undefined {
     for (const [name, script] of scripts) created.defineCommand(name, script);
     // Without a listener ioredis reports every reconnect attempt as an unhandled error.
     created.on("error", () => {});
-    // The one wait a process ever pays: its first connection, bounded by the connect timeout.
+    // The one wait a process ever pays: its first connection attempt, which ends at "ready", at a
+    // refused or failed connection ("error", "close"), or at the connect timeout.
     firstReady = new Promise<void>((resolve) => {
-      created.once("ready", () => resolve());
-      setTimeout(resolve, config.REDIS_CONNECT_TIMEOUT_MS).unref();
+      const done = () => resolve();
+      created.once("ready", done).once("error", done).once("close", done);
+      setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS).unref();
     });
     client = created;
   }

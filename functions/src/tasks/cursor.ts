@@ -2,8 +2,8 @@
 // it belongs to, so a cursor replayed against another sort or filter set is refused, not misread.
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import { BadRequestError } from "../platform/errors";
-import type { ListFilters, SortSpec } from "./schemas";
+import { InvalidCursorError } from "../platform/errors";
+import { LIST_FILTER_KEYS, type ListFilters, type SortSpec } from "./schemas";
 
 const CursorPayload = z.strictObject({
   /** query fingerprint */
@@ -21,13 +21,10 @@ export function queryFingerprint(sort: SortSpec, filters: ListFilters): string {
   const normalized = JSON.stringify([
     sort.key,
     sort.direction,
-    filters.status ? [...filters.status].sort() : null,
-    filters.priority ? [...filters.priority].sort() : null,
-    filters.assignee ?? null,
-    filters.tag ?? null,
-    filters.dueAfter ?? null,
-    filters.dueBefore ?? null,
-    filters.q ?? null,
+    ...LIST_FILTER_KEYS.map((key) => {
+      const value = filters[key];
+      return Array.isArray(value) ? [...value].sort() : (value ?? null);
+    }),
   ]);
   return createHash("sha256").update(normalized).digest("base64url").slice(0, 12);
 }
@@ -42,26 +39,14 @@ export function decodeCursor(raw: string, fingerprint: string): Cursor {
     if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new Error("not base64url");
     parsed = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
   } catch {
-    throw new BadRequestError(
-      "cursor is malformed",
-      [{ path: "cursor", message: "not a cursor" }],
-      "invalid_cursor",
-    );
+    throw new InvalidCursorError("malformed");
   }
   const result = CursorPayload.safeParse(parsed);
   if (!result.success) {
-    throw new BadRequestError(
-      "cursor is malformed",
-      [{ path: "cursor", message: "not a cursor" }],
-      "invalid_cursor",
-    );
+    throw new InvalidCursorError("malformed");
   }
   if (result.data.q !== fingerprint) {
-    throw new BadRequestError(
-      "cursor belongs to a different sort or filter",
-      [{ path: "cursor", message: "does not match this query" }],
-      "invalid_cursor",
-    );
+    throw new InvalidCursorError("other query");
   }
   return result.data;
 }

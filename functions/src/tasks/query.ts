@@ -1,7 +1,13 @@
 // Pure SQL building for task lists: orderings, filters and keyset conditions. No I/O here, so the
 // rules that keep pagination total and injection-proof are unit-tested without a database.
-import { BadRequestError } from "../platform/errors";
-import { type ListFilters, type SortSpec, TASK_PRIORITIES } from "./schemas";
+import { InvalidCursorError } from "../platform/errors";
+import {
+  LIST_FILTER_KEYS,
+  type ListFilterKey,
+  type ListFilters,
+  type SortSpec,
+  TASK_PRIORITIES,
+} from "./schemas";
 
 export type SortKeyName = SortSpec["key"];
 
@@ -59,7 +65,8 @@ export const SORT_COLUMNS: Record<SortKeyName, SortColumn> = {
 
 export const SORT_KEY_NAMES = Object.keys(SORT_COLUMNS) as SortKeyName[];
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const iso = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
  * A task rendered to its API JSON by PostgreSQL. Measured here: building JSON in the database and
@@ -82,13 +89,16 @@ export function escapeLike(text: string): string {
 }
 
 export function hasFilters(filters: ListFilters): boolean {
-  return Object.values(filters).some((value) => value !== undefined);
+  return LIST_FILTER_KEYS.some((key) => filters[key] !== undefined);
 }
+
+/** Whether no filter outside `allowed` is set. */
+const usesOnly = (filters: ListFilters, allowed: readonly ListFilterKey[]): boolean =>
+  LIST_FILTER_KEYS.every((key) => allowed.includes(key) || filters[key] === undefined);
 
 /** Filters that task_counts can total exactly without touching the tasks table. */
 export function isCountable(filters: ListFilters): boolean {
-  const { status, priority, ...rest } = filters;
-  return Object.values(rest).every((value) => value === undefined);
+  return usesOnly(filters, ["status", "priority"]);
 }
 
 /**
@@ -99,8 +109,7 @@ const COVERED_COLUMNS = ["id", "title", "status", "priority", "expires_at"] as c
 
 /** Whether these filters test only covered columns (status, priority, search; expiry always). */
 export function isCoveredByIndexes(filters: ListFilters): boolean {
-  const { status, priority, q, ...rest } = filters;
-  return Object.values(rest).every((value) => value === undefined);
+  return usesOnly(filters, ["status", "priority", "q"]);
 }
 
 /** The columns a walk of this ordering selects: all in its index, so the walk is index-only. */
@@ -148,11 +157,7 @@ export function keysetCondition(
 ): string {
   const column = SORT_COLUMNS[key];
   if (!column.isValidKey(boundary.key)) {
-    throw new BadRequestError(
-      "cursor is malformed",
-      [{ path: "cursor", message: "bad key" }],
-      "invalid_cursor",
-    );
+    throw new InvalidCursorError("bad key");
   }
   return `(${column.expr(alias)}, ${alias}.id) ${comparison} (${params.add(boundary.key)}::${column.cast}, ${params.add(boundary.id)}::int8)`;
 }

@@ -43,8 +43,9 @@ import type {
   Total,
   UpdateTaskInput,
 } from "./schemas";
-import { TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
+import { pickFilters, TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
 import { readSearchPage } from "./search-plan";
+import { TASK_RECORD_COLUMNS, type TaskRecord, type TaskRecordRow, toTaskRecord } from "./task-record";
 
 /** Rows between two fences; a position lookup reads at most about this many index entries. */
 export const FENCE_SPACING = 1_000;
@@ -72,8 +73,7 @@ type Filters = ListFilters;
 type Boundary = { comparison: Comparison; key: string; id: string };
 
 function splitQuery(request: ListTasksQuery): { sort: SortSpec; filters: Filters } {
-  const { sort, status, priority, assignee, tag, dueAfter, dueBefore, q } = request;
-  return { sort, filters: { status, priority, assignee, tag, dueAfter, dueBefore, q } };
+  return { sort: request.sort, filters: pickFilters(request) };
 }
 
 const flip = (direction: "asc" | "desc") => (direction === "asc" ? "desc" : "asc");
@@ -364,39 +364,36 @@ export async function countTasks(filters: Filters, client?: Queryable): Promise<
   return { value: Math.max(EXACT_COUNT_LIMIT + 1, Math.round(estimate)), exact: false };
 }
 
-export interface VersionedTask extends TaskRow {
-  version: number;
-}
-
-export async function getTask(id: string): Promise<VersionedTask> {
-  const result = await query<VersionedTask>(
-    `select t.id::text as id, t.version, ${TASK_JSON} as json from tasks t where t.id = $1 and ${LIVE}`,
+export async function getTask(id: string): Promise<TaskRecord> {
+  const result = await query<TaskRecordRow>(
+    `select ${TASK_RECORD_COLUMNS} from tasks t where t.id = $1 and ${LIVE}`,
     [id],
   );
   const row = result.rows[0];
   if (!row) throw new NotFoundError(`Task ${id} not found`);
-  return row;
+  return toTaskRecord(row);
 }
 
 /** Several tasks by id in one round trip; missing or expired ids are simply absent. */
-export async function getTasks(ids: string[]): Promise<VersionedTask[]> {
+export async function getTasks(ids: string[]): Promise<TaskRecord[]> {
   if (ids.length === 0) return [];
-  const result = await query<VersionedTask>(
-    `select t.id::text as id, t.version, ${TASK_JSON} as json from tasks t where t.id = any($1::int8[]) and ${LIVE}`,
+  const result = await query<TaskRecordRow>(
+    `select ${TASK_RECORD_COLUMNS} from tasks t where t.id = any($1::int8[]) and ${LIVE}`,
     [ids],
   );
-  return result.rows;
+  return result.rows.map(toTaskRecord);
 }
 
-export interface CreateResult extends VersionedTask {
-  replayed: boolean;
-}
+/** A new task, or the first response to a repeated Idempotency-Key (its JSON as first answered). */
+export type CreateResult =
+  | (TaskRecord & { replayed: false })
+  | { id: string; json: string; version: number; replayed: true };
 
 async function insertTask(
   client: Queryable,
   input: CreateTaskInput,
   audit: AuditContext,
-): Promise<VersionedTask> {
+): Promise<TaskRecord> {
   const params = new SqlParams();
   const values = [
     input.title,
@@ -409,20 +406,20 @@ async function insertTask(
     input.expiresAt,
   ].map((value) => params.add(value));
   // One statement: the audit row commits with the task or not at all, for no extra round trip.
-  const result = await query<VersionedTask>(
+  const result = await query<TaskRecordRow>(
     `with t as (
        insert into tasks as t (title, description, status, priority, assignee, tags, due_at, expires_at)
        values (${values.join(", ")}) returning t.*
      ), audited as (
        ${auditRowsFrom(params, audit, "task.create", { from: "t", before: "null", after: `(${TASK_JSON})::jsonb` })}
      )
-     select t.id::text as id, t.version, ${TASK_JSON} as json from t`,
+     select ${TASK_RECORD_COLUMNS} from t`,
     params.values,
     client,
   );
   const row = result.rows[0];
   if (!row) throw new Error("insert returned no row");
-  return row;
+  return toTaskRecord(row);
 }
 
 /**
@@ -435,7 +432,7 @@ export async function createTask(
   idempotencyKey?: string,
 ): Promise<CreateResult> {
   if (idempotencyKey === undefined) {
-    return { ...(await insertTask(getPool(), input, audit)), replayed: false };
+    return { ...(await insertTask(getPool(), input, audit)), replayed: false as const };
   }
   // Keys are per actor: another caller's identical key is a different key.
   const actorId = audit.actor.id;
@@ -454,7 +451,7 @@ export async function createTask(
         [idempotencyKey, task.id, task.json, actorId],
         client,
       );
-      return { ...task, replayed: false };
+      return { ...task, replayed: false as const };
     }
     const previous = await query<{ request_hash: string; task_id: string; response: string }>(
       `select request_hash, task_id::text as task_id, response from idempotency_keys
@@ -467,7 +464,7 @@ export async function createTask(
       throw new ConflictError("This Idempotency-Key was already used with a different request");
     }
     const version = (JSON.parse(row.response) as { version: number }).version;
-    return { id: row.task_id, json: row.response, version, replayed: true };
+    return { id: row.task_id, json: row.response, version, replayed: true as const };
   });
 }
 
@@ -488,7 +485,7 @@ export async function updateTask(
   patch: UpdateTaskInput,
   audit: AuditContext,
   expectedVersion?: number,
-): Promise<VersionedTask> {
+): Promise<TaskRecord> {
   const params = new SqlParams();
   const idParam = params.add(id);
   const sets: string[] = [];
@@ -502,7 +499,7 @@ export async function updateTask(
     expectedVersion === undefined ? "" : ` and t.version = ${params.add(expectedVersion)}`;
   // The row is locked as it is read for its before image, so the change recorded is exactly the
   // one this statement made, whatever concurrent writers did first.
-  const result = await query<VersionedTask>(
+  const result = await query<TaskRecordRow>(
     `with old as (
        select t.id, (${TASK_JSON})::jsonb as json from tasks t where t.id = ${idParam} and ${LIVE} for update
      ), t as (
@@ -516,11 +513,11 @@ export async function updateTask(
          after: `(${TASK_JSON})::jsonb`,
        })}
      )
-     select t.id::text as id, t.version, ${TASK_JSON} as json from t`,
+     select ${TASK_RECORD_COLUMNS} from t`,
     params.values,
   );
   const row = result.rows[0];
-  if (row) return row;
+  if (row) return toTaskRecord(row);
   const current = await getTask(id);
   throw new PreconditionFailedError(
     `Task ${id} is at version ${current.version}, not ${expectedVersion}; reload it and retry`,

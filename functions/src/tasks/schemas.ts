@@ -133,10 +133,25 @@ export const ListTasksQuery = z
   })
   .meta({ id: "ListTasksQuery" });
 export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
-export type ListFilters = Pick<
-  ListTasksQuery,
-  "status" | "priority" | "assignee" | "tag" | "dueAfter" | "dueBefore" | "q"
->;
+/** The one list of filters: cursors, cache keys, counts and the SQL all go by it. */
+export const LIST_FILTER_KEYS = [
+  "status",
+  "priority",
+  "assignee",
+  "tag",
+  "dueAfter",
+  "dueBefore",
+  "q",
+] as const;
+export type ListFilterKey = (typeof LIST_FILTER_KEYS)[number];
+export type ListFilters = Pick<ListTasksQuery, ListFilterKey>;
+
+/** The filters of a list request, and nothing else. */
+export function pickFilters(request: ListFilters): ListFilters {
+  const filters: Record<string, unknown> = {};
+  for (const key of LIST_FILTER_KEYS) if (request[key] !== undefined) filters[key] = request[key];
+  return filters as ListFilters;
+}
 export type SortSpec = ListTasksQuery["sort"];
 
 export const Total = z.object({ value: z.number().int(), exact: z.boolean() });

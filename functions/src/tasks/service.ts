@@ -2,69 +2,81 @@
 // order is always PostgreSQL first, then Redis, then the response, so a client that got an answer
 // finds its write in every cached view; when Redis cannot answer, PostgreSQL does.
 import type { AuditContext } from "../audit/context";
-import * as cache from "../cache/cache";
+import { fillTasks, getTasks, noteRead, writeThrough } from "../cache/entries";
+import { cacheHealth as readCacheHealth } from "../cache/health";
+import { normalizedKey } from "../cache/keys";
+import {
+  type IndexAnchor,
+  indexSlice,
+  invalidateAll,
+  type RebuildOptions,
+  type RebuildResult,
+  rebuildIndex,
+  setIndexReader,
+} from "../cache/position-index";
+import { cachedQuery } from "../cache/query-cache";
 import { publishTaskDeleted, publishTaskWrite } from "../live/feed";
-import { BadRequestError, NotFoundError } from "../platform/errors";
+import { InvalidCursorError, NotFoundError } from "../platform/errors";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import { renderPage } from "./page-body";
 import { hasFilters, SORT_COLUMNS } from "./query";
 import * as repo from "./repository";
-import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from "./schemas";
+import { type CreateTaskInput, type ListTasksQuery, pickFilters, type UpdateTaskInput } from "./schemas";
+import type { TaskRecord } from "./task-record";
 
-cache.setIndexReader(repo.indexRows);
+setIndexReader(repo.indexRows);
 
 /**
  * A miss for one task is its own primary-key lookup, deliberately not shared with a concurrent one:
  * a query that started before a write committed would hand the old version to a reader that
  * arrived after the commit.
  */
-export async function readTask(id: string): Promise<repo.VersionedTask> {
-  const cached = await cache.getTasks([id]);
+export async function readTask(id: string): Promise<TaskRecord> {
+  const cached = await getTasks([id]);
   const entry = cached?.entries[0];
   if (entry === "deleted") {
-    cache.noteRead("hit");
+    noteRead("hit");
     throw new NotFoundError(`Task ${id} not found`);
   }
   if (entry) {
-    cache.noteRead("hit");
-    return { id, json: entry.json, version: entry.version };
+    noteRead("hit");
+    return entry;
   }
-  cache.noteRead(cached ? "miss" : "bypass");
+  noteRead(cached ? "miss" : "bypass");
   if (!cached) return repo.getTask(id);
   const task = await repo.getTask(id);
-  await cache.fillTasks(cached, [task]);
+  await fillTasks(cached, [task]);
   return task;
 }
 
 /** A page of tasks by id: one MGET, one SQL query for the misses, one pipeline to refill them. */
-async function tasksByIds(ids: string[]): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
+async function tasksByIds(ids: string[]): Promise<Map<string, TaskRecord>> {
+  const found = new Map<string, TaskRecord>();
   if (ids.length === 0) {
-    cache.noteRead("hit");
+    noteRead("hit");
     return found;
   }
-  const cached = await cache.getTasks(ids);
+  const cached = await getTasks(ids);
   const misses: string[] = [];
   ids.forEach((id, i) => {
     const entry = cached?.entries[i];
     if (entry === "deleted") return;
-    if (entry) found.set(id, entry.json);
+    if (entry) found.set(id, entry);
     else misses.push(id);
   });
-  cache.noteRead(
+  noteRead(
     !cached ? "bypass" : misses.length === 0 ? "hit" : misses.length === ids.length ? "miss" : "partial",
   );
   if (misses.length > 0) {
     const rows = await repo.getTasks(misses);
-    for (const row of rows) found.set(row.id, row.json);
-    if (cached) await cache.fillTasks(cached, rows);
+    for (const row of rows) found.set(row.id, row);
+    if (cached) await fillTasks(cached, rows);
   }
   return found;
 }
 
 const isIndexable = (request: ListTasksQuery): boolean => {
-  const { sort, status, priority, assignee, tag, dueAfter, dueBefore, q } = request;
-  return sort.key === "createdAt" && !hasFilters({ status, priority, assignee, tag, dueAfter, dueBefore, q });
+  return request.sort.key === "createdAt" && !hasFilters(pickFilters(request));
 };
 
 /**
@@ -74,21 +86,17 @@ const isIndexable = (request: ListTasksQuery): boolean => {
 async function listFromIndex(request: ListTasksQuery): Promise<repo.ListResult | undefined> {
   const { sort, limit } = request;
   const fingerprint = queryFingerprint(sort, {});
-  let anchor: cache.IndexAnchor = { mode: "pos", position: request.offset ?? 0 };
+  let anchor: IndexAnchor = { mode: "pos", position: request.offset ?? 0 };
   if (request.cursor !== undefined) {
     const cursor = decodeCursor(request.cursor, fingerprint);
     // The index anchors on the id, but a cursor whose key could not be PostgreSQL's is refused
     // here exactly as the SQL path refuses it.
     if (!SORT_COLUMNS.createdAt.isValidKey(cursor.k)) {
-      throw new BadRequestError(
-        "cursor is malformed",
-        [{ path: "cursor", message: "bad key" }],
-        "invalid_cursor",
-      );
+      throw new InvalidCursorError("bad key");
     }
     anchor = { mode: cursor.d === "n" ? "after" : "before", id: cursor.i };
   }
-  const slice = await cache.indexSlice(sort.direction, anchor, limit + 1);
+  const slice = await indexSlice(sort.direction, anchor, limit + 1);
   if (!slice) return undefined;
   const tasks = await tasksByIds(slice.ids);
   const missing = slice.ids.filter((id) => !tasks.has(id));
@@ -109,15 +117,14 @@ async function listFromIndex(request: ListTasksQuery): Promise<repo.ListResult |
     hasBefore = anchor.mode === "after" || slice.start > 0;
     hasAfter = more;
   }
-  const items = ids.map((id) => ({ id, json: tasks.get(id) ?? "" }));
-  const cursorOf = (item: { id: string; json: string } | undefined, d: "n" | "p") => {
-    const createdAt = item && cache.taskFacts(item.json)?.createdAt;
-    return createdAt ? encodeCursor({ q: fingerprint, k: createdAt, i: item.id, d }) : null;
-  };
+  const records = ids.flatMap((id) => tasks.get(id) ?? []);
+  const items = records.map(({ id, json }) => ({ id, json }));
+  const cursorOf = (record: TaskRecord | undefined, d: "n" | "p") =>
+    record ? encodeCursor({ q: fingerprint, k: record.createdAt, i: record.id, d }) : null;
   return {
     items,
-    nextCursor: hasAfter ? cursorOf(items.at(-1), "n") : null,
-    prevCursor: hasBefore ? cursorOf(items[0], "p") : null,
+    nextCursor: hasAfter ? cursorOf(records.at(-1), "n") : null,
+    prevCursor: hasBefore ? cursorOf(records[0], "p") : null,
     total: { value: slice.total, exact: true },
     offset: request.cursor === undefined ? (request.offset ?? null) : null,
   };
@@ -126,7 +133,7 @@ async function listFromIndex(request: ListTasksQuery): Promise<repo.ListResult |
 /** GET /tasks as a response body. */
 export async function listTaskPage(request: ListTasksQuery): Promise<string> {
   const { sort, ...rest } = request;
-  const key = cache.normalizedKey("list", { ...rest, sort: `${sort.direction}:${sort.key}` });
+  const key = normalizedKey("list", { ...rest, sort: `${sort.direction}:${sort.key}` });
   if (isIndexable(request)) {
     // The page everyone opens is also kept whole, so its repeat costs one round trip; positions
     // and cursors, spread over millions of rows, are answered from the index each time.
@@ -141,7 +148,7 @@ export async function listTaskPage(request: ListTasksQuery): Promise<string> {
 
 /** A page through the query cache, kept no longer than the next task expiry could change it. */
 function cachedPage(key: string, read: () => Promise<repo.ListResult>): Promise<string> {
-  return cache.cachedQuery(key, async () => {
+  return cachedQuery(key, async () => {
     const [page, validUntilMs] = await Promise.all([read(), repo.nextExpiry()]);
     return { body: renderPage(page), validUntilMs };
   });
@@ -149,7 +156,7 @@ function cachedPage(key: string, read: () => Promise<repo.ListResult>): Promise<
 
 /** GET /tasks/stats as a response body, cached under the generation like a list page. */
 export function statsBody(): Promise<string> {
-  return cache.cachedQuery(cache.normalizedKey("stats", {}), async () => {
+  return cachedQuery(normalizedKey("stats", {}), async () => {
     const [stats, validUntilMs] = await Promise.all([repo.taskStats(), repo.nextExpiry()]);
     return { body: JSON.stringify(stats), validUntilMs };
   });
@@ -162,8 +169,10 @@ export async function createTask(
 ): Promise<repo.CreateResult> {
   const task = await repo.createTask(input, audit, idempotencyKey);
   // A replay returns the first response; the first request already wrote it through.
-  if (!task.replayed) await cache.writeThrough({ op: "put", id: task.id, json: task.json });
-  if (!task.replayed) await publishTaskWrite("task.created", task);
+  if (!task.replayed) {
+    await writeThrough({ op: "put", task });
+    await publishTaskWrite("task.created", task);
+  }
   return task;
 }
 
@@ -172,22 +181,22 @@ export async function updateTask(
   patch: UpdateTaskInput,
   audit: AuditContext,
   expectedVersion?: number,
-): Promise<repo.VersionedTask> {
+): Promise<TaskRecord> {
   const task = await repo.updateTask(id, patch, audit, expectedVersion);
-  await cache.writeThrough({ op: "put", id: task.id, json: task.json });
+  await writeThrough({ op: "put", task });
   await publishTaskWrite("task.updated", task);
   return task;
 }
 
 export async function deleteTask(id: string, audit: AuditContext, expectedVersion?: number): Promise<void> {
   await repo.deleteTask(id, audit, expectedVersion);
-  await cache.writeThrough({ op: "del", id });
+  await writeThrough({ op: "del", id });
   await publishTaskDeleted(id);
 }
 
 /** Builds the position index if it is missing (or always, with force). Scheduled by `maintain`. */
-export function rebuildTaskIndex(options: cache.RebuildOptions = {}): Promise<cache.RebuildResult> {
-  return cache.rebuildIndex(repo.indexRows, options);
+export function rebuildTaskIndex(options: RebuildOptions = {}): Promise<RebuildResult> {
+  return rebuildIndex(repo.indexRows, options);
 }
 
 /**
@@ -196,8 +205,8 @@ export function rebuildTaskIndex(options: cache.RebuildOptions = {}): Promise<ca
  * with a long timeout); otherwise in the background and by the next `maintain` run.
  */
 export async function invalidateCaches(options: { rebuild?: boolean } = {}): Promise<void> {
-  const invalidated = await cache.invalidateAll(!options.rebuild);
+  const invalidated = await invalidateAll(!options.rebuild);
   if (invalidated && options.rebuild) await rebuildTaskIndex({ force: true });
 }
 
-export const cacheHealth = cache.cacheHealth;
+export const cacheHealth = readCacheHealth;

@@ -10,6 +10,7 @@ import { controlClientContext } from "../../src/platform/control-plane";
 import { closePool } from "../../src/platform/db";
 import { httpEvent } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
+import { tokenFor } from "../support/tokens";
 
 const SERVICE = "million-tasks";
 const STAGE = "dev";
@@ -166,6 +167,7 @@ describe("the Lambda Invoke API under serverless-offline", () => {
     const id = `invoke-${uniqueMarker()}`;
     const socketEvent = (body?: string) => ({
       requestContext: { connectionId: id, domainName: "localhost", stage: "dev", routeKey: "$default" },
+      queryStringParameters: { token: tokenFor("viewer") },
       ...(body === undefined ? {} : { body }),
     });
     expect((await invoke(covers("wsConnect"), socketEvent())).payload).toEqual({ statusCode: 200 });

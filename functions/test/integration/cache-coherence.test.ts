@@ -1,7 +1,9 @@
 // Coherence of the Redis cache against PostgreSQL, with both real: every read after a write sees
 // the write, from every endpoint, whatever the cache held before.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cacheHealth, fillTasks, getTasks, indexSnapshot, invalidateAll } from "../../src/cache/cache";
+import { fillTasks, getTasks } from "../../src/cache/entries";
+import { cacheHealth } from "../../src/cache/health";
+import { indexSnapshot, invalidateAll } from "../../src/cache/position-index";
 import { handler as createTask } from "../../src/handlers/create-task";
 import { handler as deleteTask } from "../../src/handlers/delete-task";
 import { handler as getTask } from "../../src/handlers/get-task";
@@ -60,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { closeCache } = await import("../../src/cache/cache");
+  const { closeCache } = await import("../../src/cache/health");
   await closeCache();
 });
 

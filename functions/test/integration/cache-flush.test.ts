@@ -3,7 +3,7 @@
 // is slower than a cold PostgreSQL read, and exactly one background rebuild restores the index.
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeCache } from "../../src/cache/cache";
+import { closeCache } from "../../src/cache/health";
 import { query } from "../../src/platform/db";
 import { invalidateCaches } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";

@@ -11,7 +11,8 @@ const redis: PrivateRedis = await vi.hoisted(async () => {
 });
 
 const { default: Redis } = await import("ioredis");
-const { closeCache, fillTasks, getTasks } = await import("../../src/cache/cache");
+const { closeCache } = await import("../../src/cache/health");
+const { fillTasks, getTasks } = await import("../../src/cache/entries");
 const { query } = await import("../../src/platform/db");
 const repo = await import("../../src/tasks/repository");
 const { rebuildTaskIndex } = await import("../../src/tasks/service");

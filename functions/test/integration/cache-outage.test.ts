@@ -22,14 +22,14 @@ const handlers = {
   stats: (await import("../../src/handlers/task-stats")).handler,
   health: (await import("../../src/handlers/health")).handler,
 };
-const { closeCache } = await import("../../src/cache/cache");
+const { closeCache } = await import("../../src/cache/health");
 const repo = await import("../../src/tasks/repository");
 const { ensureIndex, waitFor } = await import("../support/cache-kit");
 
 /**
  * Budget for any request while Redis is dead or stalled: a command caught by the kill or the pause
  * waits at most the command timeout (250 ms) before the shared breaker opens; after that no request
- * waits for Redis at all (redis-down.test.ts holds the tight bound).
+ * waits for Redis at all (redis-down.test.ts checks that).
  */
 const BUDGET_MS = 1_000;
 

@@ -1,51 +1,35 @@
 import { describe, expect, it } from "vitest";
-import {
-  entryTtlMs,
-  indexMember,
-  instantMicros,
-  memberId,
-  normalizedKey,
-  taskFacts,
-} from "../../src/cache/cache";
+import { decodeEntry, encodeEntry, entryTtlMs } from "../../src/cache/entries";
+import { indexMember, memberId, normalizedKey } from "../../src/cache/keys";
 import { combineOutcomes, metricsHeaders, newMetrics } from "../../src/platform/request-metrics";
+import type { TaskRecord } from "../../src/tasks/task-record";
 
-// The exact text PostgreSQL's json_build_object(...)::text produces for a task (see TASK_JSON).
-const taskJson = (overrides: { title?: string; expiresAt?: string | null; version?: number } = {}) =>
-  `{"id" : "42", "title" : ${JSON.stringify(overrides.title ?? "Pay invoice")}, "description" : "", ` +
-  `"status" : "todo", "priority" : "high", "assignee" : null, "tags" : ["a"], "dueAt" : null, ` +
-  `"expiresAt" : ${overrides.expiresAt ? `"${overrides.expiresAt}"` : "null"}, ` +
-  `"createdAt" : "2030-01-02T03:04:05.123456Z", "updatedAt" : "2030-01-02T03:04:05.123456Z", ` +
-  `"version" : ${overrides.version ?? 3}}`;
-
-describe("taskFacts", () => {
-  it("when given a task's JSON, then it reads created_at to the microsecond, the expiry and the version", () => {
-    const facts = taskFacts(taskJson({ expiresAt: "2030-01-02T03:04:06.500000Z", version: 7 }));
-    expect(facts).toEqual({
-      createdAt: "2030-01-02T03:04:05.123456Z",
-      createdMicros: Date.parse("2030-01-02T03:04:05Z") * 1_000 + 123_456,
-      expiresAtMs: Date.parse("2030-01-02T03:04:06.500Z"),
-      version: 7,
-    });
-  });
-
-  it("when a title imitates the tail, then the real tail at the end still wins", () => {
-    const title = '"createdAt" : "1999-01-01T00:00:00Z", "updatedAt" : "x", "version" : 99}';
-    expect(taskFacts(taskJson({ title }))?.version).toBe(3);
-    expect(taskFacts(taskJson({ title }))?.createdAt).toBe("2030-01-02T03:04:05.123456Z");
-  });
-
-  it("when the text is not a task, then it answers null", () => {
-    expect(taskFacts('{"error":1}')).toBeNull();
-  });
+const record = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
+  id: "42",
+  json: '{"id":"42","title":"Pay invoice","version":3}',
+  version: 3,
+  status: "in_progress",
+  createdAt: "2030-01-02T03:04:05.123456Z",
+  createdMicros: Date.parse("2030-01-02T03:04:05Z") * 1_000 + 123_456,
+  expiresAtMicros: null,
+  ...overrides,
 });
 
-describe("instantMicros", () => {
-  it("when the fraction is shorter than six digits or an offset is given, then it still counts microseconds", () => {
-    expect(instantMicros("2030-01-01T00:00:00.5Z")).toBe(
-      Date.parse("2030-01-01T00:00:00Z") * 1_000 + 500_000,
-    );
-    expect(instantMicros("2030-01-01T02:00:00+02:00")).toBe(Date.parse("2030-01-01T00:00:00Z") * 1_000);
-    expect(instantMicros("yesterday")).toBeNaN();
+describe("cache entries", () => {
+  it("when a record is encoded and decoded, then every fact and the JSON come back unchanged", () => {
+    const expiring = record({ expiresAtMicros: Date.parse("2030-01-02T03:04:06.500Z") * 1_000, version: 7 });
+    expect(decodeEntry("42", encodeEntry(expiring))).toEqual(expiring);
+    expect(decodeEntry("42", encodeEntry(record()))).toEqual(record());
+  });
+
+  it("when the JSON contains newlines or imitates a header, then the header still wins", () => {
+    const json = '{"title":"7 1 - done 1999-01-01\\n","version":99}\n99 0 - todo x';
+    expect(decodeEntry("42", encodeEntry(record({ json })))).toEqual(record({ json }));
+  });
+
+  it("when a value is not an entry (older format, garbage), then it decodes to nothing", () => {
+    expect(decodeEntry("42", '{"id" : "42", "version" : 3}')).toBeUndefined();
+    expect(decodeEntry("42", "3 1\n{}")).toBeUndefined();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   updateTask,
 } from "../lib/api";
 import { formatDateTime, PRIORITIES, PRIORITY_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import { useWriteAccess } from "../lib/session";
 import {
   applyPatch,
   EMPTY_FORM,
@@ -70,6 +71,7 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
   const [conflict, setConflict] = useState(false);
   const [busy, setBusy] = useState<"saving" | "deleting" | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const write = useWriteAccess();
   const [reloads, setReloads] = useState(0);
   const idempotencyKey = useRef(newIdempotencyKey());
   const panel = useRef<HTMLElement>(null);
@@ -382,7 +384,12 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
             )}
 
             <div className="drawer-actions">
-              <button type="submit" className="primary" disabled={busy !== null || conflict}>
+              <button
+                type="submit"
+                className="primary"
+                disabled={busy !== null || conflict || !write.canWrite}
+                title={write.whyNot}
+              >
                 {busy === "saving" ? "Saving…" : creating ? "Create task" : "Save changes"}
               </button>
               <button type="button" onClick={onClose}>
@@ -392,7 +399,8 @@ export function TaskDrawer({ taskId, optimistic, onClose, onCreated, onSaved, on
                 <button
                   type="button"
                   className="danger"
-                  disabled={busy !== null}
+                  disabled={busy !== null || !write.canWrite}
+                  title={write.whyNot}
                   onClick={() => setConfirmDelete(true)}
                 >
                   Delete

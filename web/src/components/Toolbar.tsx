@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import { useWriteAccess } from "../lib/session";
 import { hasFilters, type ViewState } from "../lib/url-state";
 import { useDebounced } from "./use-view-state";
 
@@ -39,6 +40,7 @@ function useDraft(value: string, apply: (value: string) => void): [string, (valu
 }
 
 export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
+  const write = useWriteAccess();
   const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }));
   const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
     onChange({ assignee: value }),
@@ -107,7 +109,13 @@ export function Toolbar({ view, loading, onChange, onCreate }: ToolbarProps) {
         >
           Filters{activeFilters ? ` (${activeFilters})` : ""}
         </button>
-        <button type="button" className="primary" onClick={onCreate}>
+        <button
+          type="button"
+          className="primary"
+          onClick={onCreate}
+          disabled={!write.canWrite}
+          title={write.whyNot}
+        >
           New task
         </button>
       </div>

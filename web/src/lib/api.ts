@@ -12,6 +12,7 @@ import type {
   UpdateTaskInput,
 } from "../../../functions/src/tasks/schemas";
 import type { PageRequest } from "./block-store";
+import { accessToken } from "./session";
 
 export type { HistoryEntry, HistoryPage, Task, TaskPage, TaskStats };
 export type NewTask = z.input<typeof CreateTaskInput>;
@@ -74,12 +75,18 @@ export function listQueryString(params: ListParams, page: PageRequest): string {
   return search.toString();
 }
 
+function bearer(): Record<string, string> {
+  const token = accessToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(`${API_URL}${path}`, {
       ...init,
-      headers: { accept: "application/json", ...init.headers },
+      // A bearer header, never a cookie: a page of another origin has nothing to replay.
+      headers: { accept: "application/json", ...bearer(), ...init.headers },
     });
   } catch (error) {
     if ((error as { name?: string } | null)?.name === "AbortError") throw error;

@@ -1,0 +1,226 @@
+// The position index for the default ordering (created_at, id): a sorted set giving O(log n) access
+// by position, built in the background under a lock and never inside a user request.
+import { config } from "../platform/config";
+import { HttpError } from "../platform/errors";
+import { availableRedis } from "../platform/redis";
+import { unindex } from "./entries";
+import { cacheKeys, EPOCH_KEY, indexMember, memberId, newToken, STATS_KEY } from "./keys";
+import type { CacheClient, CacheCommands } from "./scripts";
+import {
+  cacheClient,
+  cacheFailed,
+  currentEpoch,
+  EPOCH_MOVED,
+  freshEpoch,
+  inCurrentEpoch,
+  invalidateEpoch,
+  oweInvalidation,
+  timed,
+  usableClient,
+} from "./state";
+import { localStats } from "./stats";
+
+/** Longer than any one batch takes; renewed by every batch, so a dead builder frees it quickly. */
+const BUILD_LOCK_MS = 30_000;
+
+export type IndexAnchor = { mode: "pos"; position: number } | { mode: "after" | "before"; id: string };
+
+export interface IndexSlice {
+  total: number;
+  start: number;
+  ids: string[];
+  /** Tells the index an id it returned is gone from PostgreSQL, so it stops returning it. */
+  repair: (ids: string[]) => Promise<void>;
+}
+
+/**
+ * Ids of a slice of the created_at ordering, or undefined when the index cannot answer (cache
+ * down, index missing or being built, anchor gone): the caller then reads PostgreSQL, and a
+ * missing index is rebuilt in the background, never by this request.
+ */
+export async function indexSlice(
+  direction: "asc" | "desc",
+  anchor: IndexAnchor,
+  count: number,
+): Promise<IndexSlice | undefined> {
+  const redis = await usableClient();
+  if (!redis) return undefined;
+  try {
+    return await timed(async () => {
+      const arg = anchor.mode === "pos" ? anchor.position : indexMember(anchor.id);
+      const read = async (e: string) => {
+        const k = cacheKeys(e);
+        return redis.mtIndexRead(EPOCH_KEY, k.idx, k.exp, e, Date.now(), direction, anchor.mode, arg, count);
+      };
+      // -9: the epoch moved (invalidation, flush), so once more in the current one.
+      return inCurrentEpoch(redis, 2, async (e): Promise<IndexSlice | undefined | typeof EPOCH_MOVED> => {
+        const [status, start, members] = await read(e);
+        if (status === -9) return EPOCH_MOVED;
+        if (status === -1) kickIndexRebuild();
+        if (status < 0 || start === undefined || !members) return undefined;
+        return {
+          total: status,
+          start,
+          ids: members.map(memberId),
+          repair: (ids: string[]) => unindex(redis, e, ids).catch(() => {}),
+        };
+      });
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+export interface IndexRow {
+  id: string;
+  createdMicros: string;
+  expiresAtMs: string | null;
+}
+
+export interface RebuildOptions {
+  /** Build even when an index exists (after a bulk load). */
+  force?: boolean;
+  batchSize?: number;
+  /** Test hook: runs after a batch was read from PostgreSQL and before it reaches Redis. */
+  afterBatchRead?: (rows: IndexRow[]) => Promise<void>;
+}
+
+export type RebuildResult =
+  | { built: true; rows: number; ms: number }
+  | { built: false; reason: "disabled" | "unavailable" | "ready" | "locked" | "lost-lock" | "failed" };
+
+/**
+ * Builds the position index from PostgreSQL in id batches under a lock. Writes that land while it
+ * runs are applied to the work set too and mark their id as touched, and a batch never overrides a
+ * touched id, so whatever order batches and writes interleave in, the result holds exactly the live
+ * tasks: no ghost from a delete racing a batch, no hole from an insert racing one.
+ */
+export async function rebuildIndex(
+  readBatch: (afterId: string, limit: number) => Promise<IndexRow[]>,
+  options: RebuildOptions = {},
+): Promise<RebuildResult> {
+  if (!config.REDIS_URL) return { built: false, reason: "disabled" };
+  const redis = await usableClient();
+  if (!redis) return { built: false, reason: "unavailable" };
+  try {
+    return await buildIndex(redis, readBatch, options);
+  } catch (error) {
+    // Redis went away or evicted the work set: the lock expires and the next run starts over.
+    if (error instanceof HttpError) throw error;
+    cacheFailed();
+    return { built: false, reason: "failed" };
+  }
+}
+
+async function buildIndex(
+  redis: CacheClient,
+  readBatch: (afterId: string, limit: number) => Promise<IndexRow[]>,
+  options: RebuildOptions,
+): Promise<RebuildResult> {
+  const started = performance.now();
+  const e = await currentEpoch(redis);
+  const k = cacheKeys(e);
+  if (!options.force && (await redis.exists(k.idx))) return { built: false, reason: "ready" };
+  const token = newToken();
+  if ((await redis.mtBuildStart(EPOCH_KEY, k.lock, k.build, k.touched, e, token, BUILD_LOCK_MS)) !== 1) {
+    return { built: false, reason: "locked" };
+  }
+  // Another builder may have finished between the check and the lock.
+  if (!options.force && (await redis.exists(k.idx))) {
+    await redis.del(k.lock);
+    return { built: false, reason: "ready" };
+  }
+  const batchSize = options.batchSize ?? 5_000;
+  let rows = 0;
+  let afterId = "0";
+  for (;;) {
+    const batch = await readBatch(afterId, batchSize);
+    await options.afterBatchRead?.(batch);
+    if (batch.length > 0) {
+      const args: string[] = [];
+      for (const row of batch) args.push(row.createdMicros, indexMember(row.id), row.expiresAtMs ?? "");
+      const ok = await redis.mtBuildBatch(k.lock, k.build, k.touched, k.exp, token, BUILD_LOCK_MS, ...args);
+      if (ok !== 1) return { built: false, reason: "lost-lock" };
+      rows += batch.length;
+      afterId = batch.at(-1)?.id ?? afterId;
+    }
+    if (batch.length < batchSize) break;
+    // Let requests sharing this process run between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const ms = Math.round(performance.now() - started);
+  const finished = await redis.mtBuildFinish(
+    EPOCH_KEY,
+    k.lock,
+    k.build,
+    k.touched,
+    k.idx,
+    k.meta,
+    STATS_KEY,
+    e,
+    token,
+    rows,
+    ms,
+    new Date().toISOString(),
+  );
+  if (finished !== 1) return { built: false, reason: "lost-lock" };
+  // Counted in mt:stats by the finishing script itself, so not through count().
+  localStats.rebuilds += 1;
+  return { built: true, rows, ms };
+}
+
+/** How background rebuilds read PostgreSQL, and whether one is running in this process. */
+const rebuilds: { reader?: (afterId: string, limit: number) => Promise<IndexRow[]>; running: boolean } = {
+  running: false,
+};
+
+/** How a background rebuild reads PostgreSQL; registered by the task service (the cache runs no SQL). */
+export function setIndexReader(reader: (afterId: string, limit: number) => Promise<IndexRow[]>): void {
+  rebuilds.reader = reader;
+}
+
+/**
+ * Starts a rebuild after the current request has moved on (a timer, not an await), at most one per
+ * process and one overall (the lock). The scheduled `maintain` function is the backstop.
+ */
+export function kickIndexRebuild(options: Omit<RebuildOptions, "afterBatchRead"> = {}): void {
+  const reader = rebuilds.reader;
+  if (rebuilds.running || !reader || !config.CACHE_BACKGROUND_REBUILD) return;
+  rebuilds.running = true;
+  setTimeout(() => {
+    rebuildIndex(reader, options)
+      .catch(() => {})
+      .finally(() => {
+        rebuilds.running = false;
+      });
+  }, 0).unref();
+}
+
+/**
+ * For bulk loads that bypass the write path (seeding): every cached entry, page and the index are
+ * dropped at once by moving the epoch (O(1), no KEYS/SCAN); the index is rebuilt in the background.
+ */
+export async function invalidateAll(kick = true): Promise<boolean> {
+  if (!cacheClient()) return false;
+  try {
+    const redis = await availableRedis<CacheCommands>();
+    if (!redis) throw new Error("redis unavailable");
+    await invalidateEpoch(redis);
+    if (kick) kickIndexRebuild();
+    return true;
+  } catch {
+    oweInvalidation();
+    return false;
+  }
+}
+
+/** Every id in the index in its order (diagnostics and tests; O(n)), or undefined without one. */
+export async function indexSnapshot(direction: "asc" | "desc" = "desc"): Promise<string[] | undefined> {
+  const redis = await usableClient();
+  if (!redis) return undefined;
+  const k = cacheKeys(await freshEpoch(redis));
+  if (!(await redis.exists(k.idx))) return undefined;
+  const members =
+    direction === "desc" ? await redis.zrevrange(k.idx, 0, -2) : await redis.zrange(k.idx, "1", "-1");
+  return members.map(memberId);
+}

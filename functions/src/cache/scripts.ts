@@ -1,0 +1,165 @@
+// The cache's Lua scripts: each is one atomic step, so a rebuild, a write and a read can interleave
+// only between steps, and the rules in CACHE.md hold at every step boundary. A task entry starts
+// with its version (see entries.ts), which is all a script ever reads of it.
+import type Redis from "ioredis";
+
+/** Shared by write and refill: a tombstone or a newer version is never overwritten. */
+const LUA_NEWER = `
+local function newer(cur, version)
+  if not cur then return true end
+  if cur == 'D' then return false end
+  local v = tonumber(string.match(cur, '^(%d+) '))
+  return (not v) or v < version
+end`;
+
+export const CACHE_SCRIPTS = {
+  // KEYS epoch task. ARGV epochSeenByTheRead entry version ttlMs
+  // A refill lands only in the key space its read missed in: once the epoch moved (a write that
+  // could not reach Redis, a restart, an invalidation), what PostgreSQL said before may be stale.
+  mtFill: {
+    numberOfKeys: 2,
+    lua: `${LUA_NEWER}
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if newer(redis.call('GET', KEYS[2]), tonumber(ARGV[3])) then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4]) return 1 end
+return 0`,
+  },
+  // KEYS epoch task gen idx build lock touched exp
+  // ARGV epoch op(put|del|unindex) entry version ttlMs member score expMs newGen tombTtlMs
+  mtWrite: {
+    numberOfKeys: 8,
+    lua: `${LUA_NEWER}
+local epoch = redis.call('GET', KEYS[1])
+if epoch ~= ARGV[1] then return {0, epoch or ''} end
+local op, member = ARGV[2], ARGV[6]
+if op == 'put' then
+  local cur = redis.call('GET', KEYS[2])
+  if cur == 'D' then op = 'stale' else
+    local v = cur and tonumber(string.match(cur, '^(%d+) '))
+    if v and v > tonumber(ARGV[4]) then op = 'stale'
+    elseif not v or v < tonumber(ARGV[4]) then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5]) end
+  end
+elseif op == 'del' then
+  redis.call('SET', KEYS[2], 'D', 'PX', ARGV[10])
+end
+if op ~= 'unindex' then redis.call('SET', KEYS[3], ARGV[9]) end
+if op == 'stale' then return {1} end
+local building = redis.call('EXISTS', KEYS[6]) == 1
+if building then redis.call('SADD', KEYS[7], member) end
+if op == 'put' then
+  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('ZADD', KEYS[4], ARGV[7], member) end
+  if building then redis.call('ZADD', KEYS[5], ARGV[7], member) end
+  if ARGV[8] ~= '' then redis.call('ZADD', KEYS[8], ARGV[8], member) else redis.call('ZREM', KEYS[8], member) end
+else
+  redis.call('ZREM', KEYS[4], member)
+  redis.call('ZREM', KEYS[8], member)
+  if building then redis.call('ZREM', KEYS[5], member) end
+end
+return {1}`,
+  },
+  // KEYS epoch idx exp. ARGV epoch nowMs dir(desc|asc) mode(pos|after|before) arg count
+  // -> {-9} epoch moved, {-1} no index, {-2} too many expiries to sweep now, {-3} anchor gone,
+  //    else {total, start, members}
+  mtIndexRead: {
+    numberOfKeys: 3,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-9} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end
+local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[2], 'LIMIT', 0, 1000)
+if #gone > 0 then
+  redis.call('ZREM', KEYS[2], unpack(gone))
+  redis.call('ZREM', KEYS[3], unpack(gone))
+  if #gone == 1000 then return {-2} end
+end
+local n = redis.call('ZCARD', KEYS[2]) - 1
+local desc = ARGV[3] == 'desc'
+local count = tonumber(ARGV[6])
+local start
+if ARGV[4] == 'pos' then start = tonumber(ARGV[5]) else
+  local r
+  if desc then r = redis.call('ZREVRANK', KEYS[2], ARGV[5]) else r = redis.call('ZRANK', KEYS[2], ARGV[5]) end
+  if not r then return {-3} end
+  if not desc then r = r - 1 end
+  if ARGV[4] == 'after' then start = r + 1 else
+    start = r - count
+    if start < 0 then count = count + start start = 0 end
+  end
+end
+local stop = math.min(start + count - 1, n - 1)
+local members = {}
+if start <= stop then
+  if desc then members = redis.call('ZREVRANGE', KEYS[2], start, stop)
+  else members = redis.call('ZRANGE', KEYS[2], start + 1, stop + 1) end
+end
+return {n, start, members}`,
+  },
+  // KEYS epoch lock build touched. ARGV epoch token lockMs
+  mtBuildStart: {
+    numberOfKeys: 4,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -9 end
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
+redis.call('DEL', KEYS[3], KEYS[4])
+return 1`,
+  },
+  // KEYS lock build touched exp. ARGV token lockMs then (score member expMs) triples
+  mtBuildBatch: {
+    numberOfKeys: 4,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+for i = 3, #ARGV, 3 do
+  local member = ARGV[i + 1]
+  if redis.call('SISMEMBER', KEYS[3], member) == 0 then
+    redis.call('ZADD', KEYS[2], ARGV[i], member)
+    if ARGV[i + 2] ~= '' then redis.call('ZADD', KEYS[4], ARGV[i + 2], member) end
+  end
+end
+return 1`,
+  },
+  // KEYS epoch lock build touched idx meta stats. ARGV epoch token rows ms builtAt
+  mtBuildFinish: {
+    numberOfKeys: 7,
+    lua: `
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then redis.call('DEL', KEYS[2], KEYS[3], KEYS[4]) return -9 end
+redis.call('ZADD', KEYS[3], '-inf', '0')
+redis.call('RENAME', KEYS[3], KEYS[5])
+redis.call('DEL', KEYS[4], KEYS[2])
+redis.call('HSET', KEYS[6], 'rows', ARGV[3], 'ms', ARGV[4], 'builtAt', ARGV[5])
+redis.call('HINCRBY', KEYS[7], 'rebuilds', 1)
+return 1`,
+  },
+  // KEYS epoch. ARGV newEpoch oldPrefixPattern-free: the old epoch's structural keys are named here
+  mtNewEpoch: {
+    numberOfKeys: 1,
+    lua: `
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+if old then
+  local p = 'mt:' .. old
+  redis.call('UNLINK', p .. ':idx', p .. ':idx:exp', p .. ':idx:build', p .. ':idx:touched',
+    p .. ':idx:lock', p .. ':idx:meta', p .. ':gen')
+end
+return old or ''`,
+  },
+} as const;
+
+export interface CacheCommands {
+  mtFill(
+    epochKey: string,
+    task: string,
+    epoch: string,
+    entry: string,
+    version: number,
+    ttlMs: number,
+  ): Promise<number>;
+  mtWrite(...args: (string | number)[]): Promise<[number, string?]>;
+  mtIndexRead(...args: (string | number)[]): Promise<[number, number?, string[]?]>;
+  mtBuildStart(...args: (string | number)[]): Promise<number>;
+  mtBuildBatch(...args: (string | number)[]): Promise<number>;
+  mtBuildFinish(...args: (string | number)[]): Promise<number>;
+  mtNewEpoch(epochKey: string, epoch: string): Promise<string>;
+}
+
+export type CacheClient = Redis & CacheCommands;
