@@ -134,7 +134,7 @@ function judge(
   return { target: `${target.label}, 0 errors`, met: problems.length === 0, why: problems.join("; ") };
 }
 
-async function benchStack(
+export async function benchStack(
   mode: Mode | "running",
   apiUrl: string,
   lambdaUrl: string,
@@ -244,7 +244,7 @@ async function writeResults(results: ModeResult[], outDir: string): Promise<void
 }
 
 /** A stack this script starts runs on a schema it has migrated, as `npm start` does. */
-async function migrateDatabase(databaseUrl: string | undefined): Promise<void> {
+export async function migrateDatabase(databaseUrl: string | undefined): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl ?? config.DATABASE_URL });
   await client.connect();
   try {
