@@ -1,5 +1,10 @@
 import { defineConfig } from "vitest/config";
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from "./functions/test/support/services";
+import { SUITE_RATE_LIMITS, TEST_DATABASE_URL, TEST_REDIS_URL } from "./functions/test/support/services";
+import { devAuthEnv } from "./scripts/lib/dev-keys";
+
+// Handlers called in this process verify tokens with the checkout's development key set; the
+// control secret stays out, so integration tests may call seed and maintain directly.
+const { CONTROL_SECRET: _secret, ...authEnv } = devAuthEnv();
 
 // One run covers every test. Files run one at a time: integration, contract and browser tests
 // share one PostgreSQL, one Redis and one serverless-offline stack, and this box has 2 cores.
@@ -12,6 +17,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ["default"],
     // Library modules read configuration at import; point them at the test services.
-    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, LOG_REQUESTS: "false" },
+    env: {
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      LOG_REQUESTS: "false",
+      ...SUITE_RATE_LIMITS,
+      ...authEnv,
+    },
   },
 });

@@ -8,6 +8,7 @@ import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { LiveClient, limited } from "../functions/test/support/live-client";
 import { startStack } from "../functions/test/support/stack";
+import { benchAuthHeaders } from "./lib/bench-scenarios";
 
 const { values: flags } = parseArgs({
   options: {
@@ -86,7 +87,7 @@ async function measure(
     const started = performance.now();
     const response = await fetch(`${api}${path}`, {
       method,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...benchAuthHeaders() },
       body: JSON.stringify(body),
     });
     const task = (await response.json()) as { id: string; version: number };

@@ -1,10 +1,12 @@
 // npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search]
+// npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
 // a different number. Tables on stdout; JSON and README-tables.md under bench-results/.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { bench, type Mode } from "./lib/bench";
+import { benchCosts } from "./lib/bench-costs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -15,6 +17,8 @@ const { values: flags } = parseArgs({
     mode: { type: "string" },
     only: { type: "string" },
     reseed: { type: "boolean", default: false },
+    costs: { type: "boolean", default: false },
+    rounds: { type: "string", default: "2" },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -31,7 +35,7 @@ const modes: Mode[] =
             return process.exit(2);
           })();
 
-bench({
+const options = {
   count: Number(flags.count.replaceAll("_", "")),
   durationSec: Number(flags.duration),
   warmupSec: Number(flags.warmup),
@@ -44,7 +48,14 @@ bench({
   outDir: path.resolve(__dirname, "..", flags.out),
   only: flags.only ? new RegExp(flags.only, "i") : undefined,
   reseed: flags.reseed,
-}).catch((error: unknown) => {
+};
+
+(flags.costs
+  ? benchCosts({ ...options, rounds: Number(flags.rounds) }).then((table) =>
+      process.stdout.write(`\n${table}\n`),
+    )
+  : bench(options)
+).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

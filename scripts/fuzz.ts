@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { runFuzz } from "../functions/test/fuzz/run-fuzz";
+import { SUITE_RATE_LIMITS } from "../functions/test/support/services";
 import { startStack } from "../functions/test/support/stack";
 
 const { values } = parseArgs({
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
         wsPort: Number(process.env.WS_PORT ?? 3304),
         env: {
           DATABASE_URL: databaseUrl,
+          // One fuzzing actor sends thousands of requests a minute: the limiter is not under test here.
+          ...SUITE_RATE_LIMITS,
           ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
         },
       });

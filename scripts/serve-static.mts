@@ -1,8 +1,10 @@
 // Serves the built site (web/dist) the way the `web` container does: `node scripts/serve-static.mts`.
 // Node built-ins only and erasable TypeScript (an ES module: .mts), so Node 24 runs it as is, with no install and no build
-// step, in the container and natively. Options: env STATIC_DIR (web/dist), HOST (0.0.0.0), PORT (4321).
+// step, in the container and natively. Options: env STATIC_DIR (web/dist), HOST (0.0.0.0), PORT (4321),
+// DEV_SESSION_FILE (development only: `npm start` names its demo users' tokens, answered at
+// /dev-session.json as the Astro dev server does; a production server has none, so that path is a 404).
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 
@@ -23,7 +25,7 @@ const TYPES: Record<string, string> = {
   ".webmanifest": "application/manifest+json",
 };
 
-export function createStaticServer(root: string): http.Server {
+export function createStaticServer(root: string, devSessionFile?: string): http.Server {
   const base = path.resolve(root);
   const fileFor = async (pathname: string): Promise<string | undefined> => {
     const target = path.resolve(base, `.${pathname}`);
@@ -46,6 +48,14 @@ export function createStaticServer(root: string): http.Server {
     } catch {
       response.writeHead(400).end();
       return;
+    }
+    if (devSessionFile && pathname === "/dev-session.json") {
+      const body = await readFile(devSessionFile).catch(() => undefined);
+      if (body) {
+        response.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+        response.end(request.method === "HEAD" ? undefined : body);
+        return;
+      }
     }
     const file = pathname.includes("\0") ? undefined : await fileFor(pathname);
     const status = file ? 200 : 404;
@@ -73,7 +83,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const root = process.env.STATIC_DIR ?? path.resolve(import.meta.dirname, "../web/dist");
   const port = Number(process.env.PORT ?? 4321);
   const host = process.env.HOST ?? "0.0.0.0";
-  const server = createStaticServer(root);
+  const server = createStaticServer(root, process.env.DEV_SESSION_FILE);
   server.listen(port, host, () => {
     console.log(JSON.stringify({ level: "info", msg: "serving", root, url: `http://${host}:${port}` }));
   });

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { loadDemoData, needsDemoData, parseDemoCount } from "./lib/demo-data";
+import { devAuthEnv, writeDevSession } from "./lib/dev-keys";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres";
 import { formatDuration } from "./lib/progress";
 
@@ -91,6 +92,14 @@ async function main(): Promise<void> {
     site: `http://localhost:${sitePort}`,
     demoStatus: `${apiUrl}/seed/status`,
   });
+  // Identity (issue 13): the development key set and control secret for the functions, demo users'
+  // tokens for the site's user menu, and CORS for the site's own origin only.
+  const siteOrigin = process.env.CORS_ORIGIN ?? `http://localhost:${sitePort}`;
+  const auth = devAuthEnv();
+  const devSessionFile = path.join(ROOT, writeDevSession());
+  log("sign-in: development keys in .data/auth; the site signs in as a demo editor", {
+    session: path.relative(ROOT, devSessionFile),
+  });
   const commands = {
     functions: `serverless offline start${inProcess ? " --useInProcess" : ""}`,
     web: flags.dev
@@ -118,6 +127,10 @@ async function main(): Promise<void> {
         PUBLIC_WS_URL: wsUrl,
         PORT: sitePort,
         HOST: "127.0.0.1",
+        // The built site's static server answers /dev-session.json from this file (development only).
+        DEV_SESSION_FILE: devSessionFile,
+        ...auth,
+        CORS_ORIGIN: siteOrigin,
         ASTRO_TELEMETRY_DISABLED: "1",
         SLS_TELEMETRY_DISABLED: "1",
         SLS_NOTIFICATIONS_MODE: "off",

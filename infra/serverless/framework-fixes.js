@@ -16,7 +16,11 @@ class FrameworkFixes {
     if (Array.isArray(runtimes) && !runtimes.includes("nodejs24.x")) runtimes.push("nodejs24.x");
 
     const command = serverless.processedInput?.commands?.[0];
-    if (command === "offline") require("./unhandled-rejection-guard.cjs");
+    if (command === "offline") {
+      require("./unhandled-rejection-guard.cjs");
+      // 4. The Lambda Invoke port refuses browsers; HTTP answers stop echoing any Origin (issue 13).
+      require("./invoke-port-guard.cjs");
+    }
 
     const service = serverless.service;
     if ((command === "package" || command === "deploy") && service) {

@@ -4,6 +4,7 @@
 import type { Request } from "autocannon";
 import { SEED_NOUNS, TITLE_WORDS } from "../../functions/src/seed/data";
 import { SORT_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "../../functions/src/tasks/schemas";
+import { mintDevToken } from "./dev-keys";
 
 export interface Target {
   /** Minimum req/s as a share of ping's in the same run. */
@@ -54,7 +55,9 @@ export async function loadScenarioData(apiUrl: string, count: number): Promise<S
   );
   const deepCursors: string[] = [];
   for (const position of positions) {
-    const response = await fetch(`${apiUrl}/tasks?sort=title&limit=1&offset=${position}`);
+    const response = await fetch(`${apiUrl}/tasks?sort=title&limit=1&offset=${position}`, {
+      headers: benchAuthHeaders(),
+    });
     const page = (await response.json()) as { nextCursor?: string | null };
     if (page.nextCursor) deepCursors.push(page.nextCursor);
   }
@@ -192,11 +195,24 @@ export function scenarios(data: ScenarioData): Scenario[] {
 }
 
 /** An autocannon request whose path (and body) is drawn anew for every request sent. */
+/**
+ * The benchmark's bearer token: an admin signed with the development key, verified on every
+ * request like any caller's (the signature check is part of what a request costs).
+ */
+let benchToken: string | undefined;
+export function benchAuthHeaders(): Record<string, string> {
+  benchToken ??= mintDevToken({ sub: "bench", name: "Benchmark", role: "admin", ttlSeconds: 6 * 3600 });
+  return { authorization: `Bearer ${benchToken}` };
+}
+
 export function autocannonRequest(scenario: Scenario): Request {
   const method = scenario.method ?? "GET";
   return {
     method,
-    ...(method === "POST" || method === "PATCH" ? { headers: { "content-type": "application/json" } } : {}),
+    headers: {
+      ...benchAuthHeaders(),
+      ...(method === "POST" || method === "PATCH" ? { "content-type": "application/json" } : {}),
+    },
     setupRequest: (request) => {
       const next = scenario.request();
       return { ...request, path: next.path, ...(next.body === undefined ? {} : { body: next.body }) };

@@ -9,7 +9,13 @@ import pg from "pg";
 import { config } from "../../functions/src/platform/config";
 import { MIGRATIONS_DIR, migrate } from "../../functions/src/platform/migrations";
 import { type Stack, startStack } from "../../functions/test/support/stack";
-import { autocannonRequest, loadScenarioData, type Scenario, scenarios } from "./bench-scenarios";
+import {
+  autocannonRequest,
+  benchAuthHeaders,
+  loadScenarioData,
+  type Scenario,
+  scenarios,
+} from "./bench-scenarios";
 import { invokeMaintain } from "./maintain";
 import { SeedClient } from "./seed-client";
 
@@ -79,7 +85,9 @@ function run(url: string, scenario: Scenario, seconds: number, connections: numb
 }
 
 async function ensureTasks(apiUrl: string, lambdaUrl: string, count: number, reseed: boolean): Promise<void> {
-  const stats = (await (await fetch(`${apiUrl}/tasks/stats`)).json()) as { total?: number };
+  const stats = (await (await fetch(`${apiUrl}/tasks/stats`, { headers: benchAuthHeaders() })).json()) as {
+    total?: number;
+  };
   const total = stats.total ?? -1;
   // The write scenarios add and remove a few thousand rows; within 1% the data is still the seed's.
   if (!reseed && Math.abs(total - count) <= count * 0.01) {
@@ -100,7 +108,7 @@ async function ensureTasks(apiUrl: string, lambdaUrl: string, count: number, res
 async function untilIndexReady(apiUrl: string): Promise<void> {
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const health = (await (await fetch(`${apiUrl}/health`)).json()) as {
+    const health = (await (await fetch(`${apiUrl}/health`, { headers: benchAuthHeaders() })).json()) as {
       cache?: { state?: string; index?: { ready?: boolean; building?: boolean } };
     };
     const index = health.cache?.index;
@@ -126,7 +134,7 @@ function judge(
   return { target: `${target.label}, 0 errors`, met: problems.length === 0, why: problems.join("; ") };
 }
 
-async function benchStack(
+export async function benchStack(
   mode: Mode | "running",
   apiUrl: string,
   lambdaUrl: string,
@@ -236,7 +244,7 @@ async function writeResults(results: ModeResult[], outDir: string): Promise<void
 }
 
 /** A stack this script starts runs on a schema it has migrated, as `npm start` does. */
-async function migrateDatabase(databaseUrl: string | undefined): Promise<void> {
+export async function migrateDatabase(databaseUrl: string | undefined): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl ?? config.DATABASE_URL });
   await client.connect();
   try {

@@ -2,6 +2,8 @@
 // runs it (serverless-offline fires that schedule too). The benchmark runs it once before measuring,
 // so every run starts from the steady state a deployment keeps: fences resampled, tables vacuumed.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { controlClientContext } from "../../functions/src/platform/control-plane";
+import { controlSecret } from "./dev-keys";
 
 export const MAINTAIN_FUNCTION = "million-tasks-dev-maintain";
 
@@ -20,7 +22,11 @@ export async function invokeMaintain(
   input: Record<string, unknown> = {},
 ): Promise<unknown> {
   const response = await lambdaClient(endpoint).send(
-    new InvokeCommand({ FunctionName: MAINTAIN_FUNCTION, Payload: JSON.stringify(input) }),
+    new InvokeCommand({
+      FunctionName: MAINTAIN_FUNCTION,
+      Payload: JSON.stringify(input),
+      ClientContext: controlClientContext(controlSecret()),
+    }),
   );
   const payload = response.Payload ? Buffer.from(response.Payload).toString("utf8") : "null";
   if (response.FunctionError) throw new Error(`maintain failed: ${payload}`);

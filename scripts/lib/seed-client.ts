@@ -2,14 +2,18 @@
 // the same way): begin, the chunks (two at a time), then each phase of steps. Every invocation is
 // a few seconds, far inside the function timeout. Used by `npm run seed` and `npm run bench`.
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
+import { controlClientContext } from "../../functions/src/platform/control-plane";
 import type { ChunkResult, SeedMemory, SeedPlan, StepResult } from "../../functions/src/seed/input";
 import { mapConcurrent } from "../../functions/src/seed/input";
+import { controlSecret } from "./dev-keys";
 import { formatDuration, ProgressBar } from "./progress";
 
 export interface SeedClientOptions {
   /** Lambda Invoke API endpoint, e.g. http://127.0.0.1:3002 (serverless-offline's default). */
   endpoint: string;
   functionName: string;
+  /** The local control-plane secret; default CONTROL_SECRET or .data/auth/control-secret. */
+  controlSecret?: string;
   /** Longest an invocation may take before the client gives up (the function's timeout). */
   invokeTimeoutMs?: number;
 }
@@ -79,6 +83,7 @@ export class SeedClient {
         new InvokeCommand({
           FunctionName: this.options.functionName,
           Payload: Buffer.from(JSON.stringify(payload)),
+          ClientContext: controlClientContext(this.options.controlSecret ?? controlSecret()),
         }),
       );
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { Context } from "aws-lambda";
 import { drain } from "../live/fanout";
+import { assertControlCaller, ControlPlaneDeniedError } from "../platform/control-plane";
 import { errorText, log, withRequestId } from "../platform/logger";
 
 /**
@@ -10,8 +11,10 @@ import { errorText, log, withRequestId } from "../platform/logger";
 export const handler = (_event: unknown, context?: Context) =>
   withRequestId(context?.awsRequestId, async () => {
     try {
+      assertControlCaller(context);
       return await drain();
     } catch (error) {
+      if (error instanceof ControlPlaneDeniedError) return { drained: false, error: "denied" };
       log("error", "broadcast failed", { error: errorText(error) });
       return { drained: false, error: "failed" };
     }

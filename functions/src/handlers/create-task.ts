@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { auditContextOf } from "../audit/context";
 import { httpHandler, json, parseInput } from "../platform/http";
 import { etagOf } from "../tasks/page-body";
 import { CreateTaskInput } from "../tasks/schemas";
@@ -11,15 +12,15 @@ const IdempotencyKey = z
 
 /** POST /tasks: 201 with Location; a repeated Idempotency-Key replays the first result. */
 export const handler = httpHandler(
-  async (event) => {
+  async (event, context) => {
     const input = parseInput(CreateTaskInput, event.body, 422);
     const idempotencyKey = parseInput(IdempotencyKey, event.headers?.["idempotency-key"]);
-    const task = await createTask(input, idempotencyKey);
+    const task = await createTask(input, auditContextOf(event, context), idempotencyKey);
     return json(201, task.json, {
       Location: `/tasks/${task.id}`,
       ETag: etagOf(task.version),
       ...(task.replayed ? { "Idempotent-Replayed": "true" } : {}),
     });
   },
-  { jsonBody: true, budget: { lockMs: 1_000 } },
+  { role: "editor", jsonBody: true, budget: { lockMs: 1_000 } },
 );

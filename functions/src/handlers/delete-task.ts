@@ -1,13 +1,14 @@
+import { auditContextOf } from "../audit/context";
 import { expectedVersionFrom, httpHandler, noContent, parseInput } from "../platform/http";
 import { TaskPath } from "../tasks/schemas";
 import { deleteTask } from "../tasks/service";
 
 /** DELETE /tasks/{id}: 204; with If-Match only if the task is still at that version. */
 export const handler = httpHandler(
-  async (event) => {
+  async (event, context) => {
     const { id } = parseInput(TaskPath, event.pathParameters ?? {});
-    await deleteTask(id, expectedVersionFrom(event));
+    await deleteTask(id, auditContextOf(event, context), expectedVersionFrom(event));
     return noContent();
   },
-  { budget: { lockMs: 1_000 } },
+  { role: "editor", budget: { lockMs: 1_000 } },
 );

@@ -14,5 +14,5 @@ export const handler = httpHandler(
       return { statusCode: 304, headers: { ETag: etag }, body: "" };
     return json(200, task.json, { ETag: etag });
   },
-  { budget: { statementMs: 500 } },
+  { role: "viewer", budget: { statementMs: 500 } },
 );

@@ -3,7 +3,10 @@ import { ListTasksQuery } from "../tasks/schemas";
 import { listTaskPage } from "../tasks/service";
 
 /** GET /tasks: keyset pages, position jumps (offset), sorting, filters and search. */
-export const handler = httpHandler(async (event) => {
-  const request = parseInput(ListTasksQuery, event.queryStringParameters ?? {});
-  return json(200, await listTaskPage(request));
-});
+export const handler = httpHandler(
+  async (event) => {
+    const request = parseInput(ListTasksQuery, event.queryStringParameters ?? {});
+    return json(200, await listTaskPage(request));
+  },
+  { role: "viewer" },
+);

@@ -1,4 +1,7 @@
+import type { Context } from "aws-lambda";
 import * as z from "zod";
+import { ensureAuditPartitions } from "../audit/repository";
+import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
 import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../tasks/repository";
 import { rebuildTaskIndex } from "../tasks/service";
 
@@ -16,12 +19,16 @@ const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.
  * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
  * not an object of that shape throws, so the Invoke API reports a function error, not a result.
  */
-export const handler = async (event: unknown = {}) => {
+export const handler = async (event: unknown = {}, context?: Context) => {
+  // The schedule fires inside serverless-offline, never through the Invoke port; anything else
+  // (npm run bench, an operator) must carry the control secret.
+  if (!isScheduledEvent(event)) assertControlCaller(context);
   const { force, reindex } = MaintainInput.parse(event ?? {});
   const purged = await purgeExpired();
   const pending = await pendingRankChanges();
   const resampled = force === true || pending >= RESAMPLE_AFTER ? await rebuildFences() : null;
   const vacuum = await vacuumIfNeeded();
   const index = await rebuildTaskIndex({ force: reindex === true });
-  return { purged, pending, resampled, vacuum, index };
+  const auditPartitions = await ensureAuditPartitions();
+  return { purged, pending, resampled, vacuum, index, auditPartitions };
 };

@@ -5,4 +5,4 @@ import { buildOpenApiDocument } from "../platform/openapi";
 const document = JSON.stringify(buildOpenApiDocument());
 
 /** GET /openapi.json: the API contract generated from the validating zod schemas. */
-export const handler = httpHandler(async () => json(200, document));
+export const handler = httpHandler(async () => json(200, document), { role: "viewer" });

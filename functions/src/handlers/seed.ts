@@ -1,4 +1,7 @@
+import type { Context } from "aws-lambda";
+import { systemAuditContext } from "../audit/context";
 import { publishSeeded } from "../live/feed";
+import { assertControlCaller } from "../platform/control-plane";
 import { SeedInput } from "../seed/input";
 import { abortLoad, beginLoad, loadChunk, runLoad, runStep, withMemory } from "../seed/repository";
 import { invalidateCaches } from "../tasks/service";
@@ -11,23 +14,25 @@ export class SeedInputError extends Error {}
  * in one invocation; `npm run seed` drives large loads as begin / load / step / abort invocations.
  * Every result reports the invocation's peak rss.
  */
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: Context) => {
+  assertControlCaller(context);
   const parsed = SeedInput.safeParse(event ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`);
     throw new SeedInputError(`Invalid seed input: ${issues.join("; ")}`);
   }
   const input = parsed.data;
+  const audit = systemAuditContext(context?.awsRequestId ?? null);
   const { value, memory } = await withMemory(async () => {
     switch (input.action) {
       case "run":
-        return runLoad(input);
+        return runLoad(input, undefined, audit);
       case "begin":
         return beginLoad(input);
       case "load":
         return loadChunk(input.loadId, input.chunk);
       case "step":
-        return runStep(input.loadId, input.step);
+        return runStep(input.loadId, input.step, audit);
       case "abort":
         return abortLoad(input.loadId);
     }

@@ -1,3 +1,4 @@
+import { auditContextOf } from "../audit/context";
 import { BadRequestError } from "../platform/errors";
 import { expectedVersionFrom, httpHandler, json, parseInput } from "../platform/http";
 import { etagOf } from "../tasks/page-body";
@@ -6,15 +7,15 @@ import { updateTask } from "../tasks/service";
 
 /** PATCH /tasks/{id}: partial update; If-Match or body.version makes a stale write a 412. */
 export const handler = httpHandler(
-  async (event) => {
+  async (event, context) => {
     const { id } = parseInput(TaskPath, event.pathParameters ?? {});
     const { version, ...patch } = parseInput(UpdateTaskInput, event.body, 422);
     const headerVersion = expectedVersionFrom(event);
     if (headerVersion !== undefined && version !== undefined && headerVersion !== version) {
       throw new BadRequestError("If-Match and body.version disagree");
     }
-    const task = await updateTask(id, patch, headerVersion ?? version);
+    const task = await updateTask(id, patch, auditContextOf(event, context), headerVersion ?? version);
     return json(200, task.json, { ETag: etagOf(task.version) });
   },
-  { jsonBody: true, budget: { lockMs: 1_000 } },
+  { role: "editor", jsonBody: true, budget: { lockMs: 1_000 } },
 );

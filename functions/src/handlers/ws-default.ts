@@ -2,6 +2,7 @@ import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import * as z from "zod";
 import { syncReply } from "../live/feed";
 import { touchConnection } from "../live/store";
+import { limitWsMessage } from "../platform/rate-limit";
 
 /** What a client may send: `hello`/`resync` with the last seq it applied, or `ping` to stay registered. */
 const ClientMessage = z.discriminatedUnion("action", [
@@ -20,6 +21,17 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {
     message = ClientMessage.parse(JSON.parse(event.body ?? ""));
   } catch {
     return { statusCode: 400, body: JSON.stringify({ type: "error", code: "bad_message" }) };
+  }
+  const limit = await limitWsMessage(event.requestContext.connectionId);
+  if (limit && !limit.allowed) {
+    return {
+      statusCode: 429,
+      body: JSON.stringify({
+        type: "error",
+        code: "rate_limited",
+        retryAfter: Math.max(1, limit.resetSeconds),
+      }),
+    };
   }
   try {
     await touchConnection(event.requestContext.connectionId);

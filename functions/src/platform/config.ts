@@ -58,7 +58,48 @@ const ConfigSchema = z.object({
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
-  CORS_ORIGIN: z.string().default("*"),
+  /** The site's origin: tokens are bearer headers, never cookies, and only the site may read answers. */
+  CORS_ORIGIN: z.string().default("http://localhost:4321"),
+  // Identity (issue 13, see functions/src/platform/auth.ts). Production: the provider's JWKS_URL;
+  // development: the local public key set inline (JWT_JWKS), written by scripts/lib/dev-keys.ts.
+  JWKS_URL: optionalUrl.optional(),
+  JWT_JWKS: z
+    .string()
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .optional(),
+  JWT_ISSUER: z.string().trim().optional(),
+  JWT_AUDIENCE: z.string().trim().optional(),
+  /** Where the role is: a claim holding `viewer`/`editor`/`admin`, or a list of group names. */
+  JWT_ROLE_CLAIM: z.string().trim().min(1).default("role"),
+  JWT_NAME_CLAIM: z.string().trim().min(1).default("name"),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  AUTH_REALM: z
+    .string()
+    .regex(/^[\w .-]{1,64}$/)
+    .default("million-tasks"),
+  /** Local only: seed, maintain and broadcast refuse invocations without it. Unset on AWS (IAM). */
+  CONTROL_SECRET: z
+    .string()
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .optional(),
+  // Rate limits (issue 14, see functions/src/platform/rate-limit.ts): points per window, per actor
+  // (per client IP for requests that fail authentication). Generous for a person clicking around.
+  RATE_LIMITS: z
+    .enum(["on", "off"])
+    .default("on")
+    .transform((value) => value === "on"),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
+  RATE_LIMIT_READ: z.coerce.number().int().min(1).default(3_000),
+  RATE_LIMIT_WRITE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_WS_MESSAGES: z.coerce.number().int().min(1).default(600),
+  /** Off only to measure the audit's cost (`npm run bench -- --costs`); every deployment keeps it on. */
+  AUDIT_WRITES: z
+    .enum(["on", "off"])
+    .default("on")
+    .transform((value) => value === "on"),
   LOG_REQUESTS: z
     .enum(["true", "false"])
     .default("true")

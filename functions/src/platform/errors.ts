@@ -92,3 +92,36 @@ export class ServiceUnavailableError extends HttpError {
     super(503, "service_unavailable", message, undefined, { "Retry-After": "1" });
   }
 }
+
+/** Quoted-string safe: an error_description must not break out of its quotes (RFC 6750 §3). */
+const quotable = (text: string) => text.replace(/["\\]/g, "'");
+
+/**
+ * 401: no usable bearer token. With no credentials at all the challenge carries no error code
+ * (RFC 6750 §3.1); a token that fails verification is `invalid_token`.
+ */
+export class UnauthorizedError extends HttpError {
+  constructor(message: string, realm: string, invalidToken: boolean) {
+    super(401, invalidToken ? "invalid_token" : "unauthorized", message, undefined, {
+      "WWW-Authenticate": invalidToken
+        ? `Bearer realm="${realm}", error="invalid_token", error_description="${quotable(message)}"`
+        : `Bearer realm="${realm}"`,
+    });
+  }
+}
+
+/** 403: a valid token whose role may not do this. */
+export class ForbiddenError extends HttpError {
+  constructor(message: string, realm: string) {
+    super(403, "forbidden", message, undefined, {
+      "WWW-Authenticate": `Bearer realm="${realm}", error="insufficient_scope", error_description="${quotable(message)}"`,
+    });
+  }
+}
+
+/** 429: over a rate limit; Retry-After says when the window frees up (rate-limit.ts adds RateLimit headers). */
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, "rate_limited", message, undefined, { "Retry-After": String(Math.max(1, retryAfterSeconds)) });
+  }
+}

@@ -6,6 +6,7 @@ import httpHeaderNormalizer from "@middy/http-header-normalizer";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
+import { authenticate, bearerToken } from "./auth";
 import { config } from "./config";
 import { type StatementBudget, toHttpError, withStatementBudget } from "./db";
 import {
@@ -17,13 +18,20 @@ import {
 } from "./errors";
 import { errorText, log, withRequestId } from "./logger";
 import { requiredVersion } from "./preconditions";
+import { limitActor, limitFailedAuthentication, limitOf, rateLimitHeaders } from "./rate-limit";
 import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
+import type { Actor, Role } from "./roles";
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
 export interface HandlerOptions {
+  /**
+   * The least role the route needs (roles.ts); `public` answers without a token (a token that is
+   * sent must still verify). Required, so that no route is open by omission.
+   */
+  role: Role | "public";
   /** Parse a JSON body (POST, PATCH); bodies sent to other routes are ignored. */
   jsonBody?: boolean;
   /**
@@ -156,13 +164,54 @@ function requestMetrics(): middy.MiddlewareObj<ApiEvent, ApiResult> {
 
 const metricsByEvent = new WeakMap<object, RequestMetrics>();
 
-export function httpHandler(handler: ApiHandler, options: HandlerOptions = {}) {
+/** RateLimit-Policy and RateLimit on every counted response, 429s and 401s included. */
+const rateLimitHeaderWriter: middy.MiddlewareObj<ApiEvent, ApiResult> = {
+  after: (request) => addRateLimitHeaders(request),
+  onError: (request) => addRateLimitHeaders(request),
+};
+
+function addRateLimitHeaders(request: middy.Request<ApiEvent, ApiResult>): void {
+  const limit = limitOf(request.event);
+  if (!limit || !request.response) return;
+  request.response.headers = { ...request.response.headers, ...rateLimitHeaders(limit) };
+}
+
+const actorsByEvent = new WeakMap<object, Actor>();
+
+/** The verified caller of this request; undefined only on a public route called without a token. */
+export function actorOf(event: ApiEvent): Actor | undefined {
+  return actorsByEvent.get(event);
+}
+
+/** Before any body is parsed: an anonymous caller never costs more than a signature check. */
+function authorization(role: HandlerOptions["role"]): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  return {
+    before: async (request) => {
+      let actor: Actor | undefined;
+      try {
+        const token = bearerToken(request.event.headers?.authorization);
+        actor = await authenticate(token, role === "public" ? undefined : role);
+      } catch (error) {
+        await limitFailedAuthentication(request.event as APIGatewayProxyEventV2, error);
+        throw error;
+      }
+      if (actor) {
+        actorsByEvent.set(request.event, actor);
+        await limitActor(request.event as APIGatewayProxyEventV2, actor);
+      }
+    },
+  };
+}
+
+export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
   const wrapped = middy<ApiEvent, ApiResult>()
     .use(requestLog())
     .use(requestMetrics())
+    .use(rateLimitHeaderWriter)
     .use(httpCors({ origin: config.CORS_ORIGIN }))
     .use(errorMapper)
-    .use(httpHeaderNormalizer());
+    .use(httpHeaderNormalizer())
+    .use(authorization(options.role));
   if (options.jsonBody) {
     wrapped.use(bodyLimit).use(httpJsonBodyParser());
   }

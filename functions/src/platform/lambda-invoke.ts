@@ -5,6 +5,7 @@
 // test checks it against @smithy/signature-v4.
 import { createHash, createHmac } from "node:crypto";
 import { config } from "./config";
+import { controlClientContext } from "./control-plane";
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -91,7 +92,14 @@ export async function invokeFunction(
     {
       method: "POST",
       url,
-      headers: { "content-type": "application/json", "x-amz-invocation-type": invocationType },
+      headers: {
+        "content-type": "application/json",
+        "x-amz-invocation-type": invocationType,
+        // Locally the control-plane functions demand the shared secret (control-plane.ts).
+        ...(config.CONTROL_SECRET
+          ? { "x-amz-client-context": controlClientContext(config.CONTROL_SECRET) }
+          : {}),
+      },
       body: payload,
     },
     credentials,

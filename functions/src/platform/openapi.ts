@@ -2,6 +2,7 @@
 // published contract cannot drift from what the functions accept.
 import * as z from "zod";
 import { createDocument } from "zod-openapi";
+import { AuditPage, AuditQuery, HistoryPage, HistoryQuery } from "../audit/schemas";
 import {
   CreateTaskInput,
   ErrorBody,
@@ -28,6 +29,12 @@ export function buildOpenApiDocument() {
       version: "1.0.0",
       description: "Task API that stays fast at millions of tasks",
     },
+    // Every route needs a bearer token (viewer to read, editor to write) unless it says otherwise;
+    // 401 and 403 answer in the one error shape (functions/src/platform/auth.ts).
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+    },
+    security: [{ bearer: [] }],
     paths: {
       "/tasks": {
         get: {
@@ -72,6 +79,26 @@ export function buildOpenApiDocument() {
           responses: { "204": { description: "Deleted" }, ...errors(400, 404, 412, 503) },
         },
       },
+      "/tasks/{id}/history": {
+        get: {
+          summary: "Who changed a task, newest first (viewer and up); kept after the task is deleted",
+          requestParams: { path: TaskPath, query: HistoryQuery },
+          responses: {
+            "200": { description: "A page of history", content: jsonContent(HistoryPage) },
+            ...errors(400, 401, 404, 429, 503),
+          },
+        },
+      },
+      "/audit": {
+        get: {
+          summary: "Every recorded change, newest first (admin); filters actor, action, taskId, since, until",
+          requestParams: { query: AuditQuery },
+          responses: {
+            "200": { description: "A page of audit entries", content: jsonContent(AuditPage) },
+            ...errors(400, 401, 403, 429, 503),
+          },
+        },
+      },
       "/tasks/stats": {
         get: {
           summary: "Exact counts by status and priority",
@@ -91,7 +118,8 @@ export function buildOpenApiDocument() {
       },
       "/health": {
         get: {
-          summary: "Database and cache state",
+          summary: "Status to anyone (ok, degraded, down); database and cache details to an admin",
+          security: [{}, { bearer: [] }],
           responses: { "200": { description: "Up" }, "503": { description: "Database down" } },
         },
       },

@@ -6,6 +6,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { type AuditContext, systemAuditContext } from "../audit/context";
+import { auditSummary } from "../audit/sql";
 import { connectDedicated, query } from "../platform/db";
 import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
 import { FENCE_SPACING, fenceSelect, rebuildFences } from "../tasks/repository";
@@ -242,7 +244,11 @@ async function assertAllChunksLoaded(client: pg.ClientBase, load: LoadRow): Prom
 }
 
 /** One step after the chunks; see phasesFor for the order. */
-export async function runStep(loadId: string, step: string): Promise<Omit<StepResult, "memory">> {
+export async function runStep(
+  loadId: string,
+  step: string,
+  audit: AuditContext = systemAuditContext(null),
+): Promise<Omit<StepResult, "memory">> {
   const started = performance.now();
   const [kind, arg = ""] = step.split(":") as [string, string?];
   const done = (detail: Record<string, unknown> = {}, finished = false) => ({
@@ -313,7 +319,7 @@ export async function runStep(loadId: string, step: string): Promise<Omit<StepRe
       return done({ fences: fences.rowCount });
     }
     if (kind === "swap" && load.mode === "replace") {
-      const swapped = await swapIn(client, loadId);
+      const swapped = await swapIn(client, load, audit);
       return done(swapped, true);
     }
     if (kind === "append" && load.mode === "append") {
@@ -331,6 +337,7 @@ export async function runStep(loadId: string, step: string): Promise<Omit<StepRe
           `insert into tasks (${COPY_COLUMNS.join(", ")}) select ${COPY_COLUMNS.join(", ")} from ${staging}`,
         );
         await client.query(`drop table ${staging}`);
+        await recordSeed(client, load, audit, { inserted: inserted.rowCount });
         await client.query("commit");
         return done({ inserted: inserted.rowCount });
       } catch (error) {
@@ -364,7 +371,29 @@ async function resampleAfterAppend(loadId: string): Promise<Omit<StepResult, "me
  * The swap, retried with a short lock timeout: while it waits for the table lock every new API
  * query queues behind it, so it gives up after SWAP_LOCK_TIMEOUT_MS and tries again.
  */
-async function swapIn(client: pg.Client, loadId: string): Promise<Record<string, unknown>> {
+/** A seed is one audit row, in the transaction that makes its rows visible: a summary, not a row per task. */
+async function recordSeed(
+  client: pg.Client,
+  load: LoadRow,
+  audit: AuditContext,
+  facts: Record<string, unknown> = {},
+): Promise<void> {
+  const { text, values } = auditSummary(audit, "tasks.seed", {
+    loadId: load.load_id,
+    mode: load.mode,
+    count: Number(load.count),
+    seed: Number(load.seed),
+    ...facts,
+  });
+  await client.query(text, values);
+}
+
+async function swapIn(
+  client: pg.Client,
+  load: LoadRow,
+  audit: AuditContext,
+): Promise<Record<string, unknown>> {
+  const loadId = load.load_id;
   const started = performance.now();
   for (let attempt = 1; ; attempt += 1) {
     await client.query("begin");
@@ -372,6 +401,7 @@ async function swapIn(client: pg.Client, loadId: string): Promise<Record<string,
       await client.query(`set local lock_timeout = ${SWAP_LOCK_TIMEOUT_MS}`);
       const lockStarted = performance.now();
       const result = await client.query<{ max_id: string }>("select seed_swap_in($1) as max_id", [loadId]);
+      await recordSeed(client, load, audit);
       await client.query("commit");
       return {
         attempts: attempt,
@@ -447,6 +477,7 @@ async function abandonStaleLoads(client: pg.Client): Promise<void> {
 export async function runLoad(
   input: Omit<SeedBegin, "action">,
   concurrency = 2,
+  audit: AuditContext = systemAuditContext(null),
 ): Promise<Omit<RunResult, "memory">> {
   const started = performance.now();
   const plan = await beginLoad(input);
@@ -456,7 +487,7 @@ export async function runLoad(
     const loadMs = Math.round(performance.now() - started);
     const steps: Omit<StepResult, "memory">[] = [];
     for (const phase of plan.phases) {
-      steps.push(...(await mapConcurrent(phase, concurrency, (step) => runStep(plan.loadId, step))));
+      steps.push(...(await mapConcurrent(phase, concurrency, (step) => runStep(plan.loadId, step, audit))));
     }
     return { plan, rows: plan.count, ms: Math.round(performance.now() - started), loadMs, steps };
   } catch (error) {

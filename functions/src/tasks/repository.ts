@@ -2,6 +2,8 @@
 // PostgreSQL, so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import type { AuditContext } from "../audit/context";
+import { auditRowsFrom } from "../audit/sql";
 import {
   connectDedicated,
   getPool,
@@ -397,21 +399,32 @@ export type CreateResult =
   | (TaskRecord & { replayed: false })
   | { id: string; json: string; version: number; replayed: true };
 
-async function insertTask(client: Queryable, input: CreateTaskInput): Promise<TaskRecord> {
+async function insertTask(
+  client: Queryable,
+  input: CreateTaskInput,
+  audit: AuditContext,
+): Promise<TaskRecord> {
+  const params = new SqlParams();
+  const values = [
+    input.title,
+    input.description,
+    input.status,
+    priorityRank(input.priority),
+    input.assignee,
+    input.tags,
+    input.dueAt,
+    input.expiresAt,
+  ].map((value) => params.add(value));
+  // One statement: the audit row commits with the task or not at all, for no extra round trip.
   const result = await query<TaskRecordRow>(
-    `insert into tasks as t (title, description, status, priority, assignee, tags, due_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
-     returning ${TASK_RECORD_COLUMNS}`,
-    [
-      input.title,
-      input.description,
-      input.status,
-      priorityRank(input.priority),
-      input.assignee,
-      input.tags,
-      input.dueAt,
-      input.expiresAt,
-    ],
+    `with t as (
+       insert into tasks as t (title, description, status, priority, assignee, tags, due_at, expires_at)
+       values (${values.join(", ")}) returning t.*
+     ), audited as (
+       ${auditRowsFrom(params, audit, "task.create", { from: "t", before: "null", after: `(${TASK_JSON})::jsonb` })}
+     )
+     select ${TASK_RECORD_COLUMNS} from t`,
+    params.values,
     client,
   );
   const row = result.rows[0];
@@ -423,29 +436,37 @@ async function insertTask(client: Queryable, input: CreateTaskInput): Promise<Ta
  * Creates a task. With an idempotency key the key is claimed in the same transaction as the
  * insert, so a retry (even one racing the first attempt) replays the first result.
  */
-export async function createTask(input: CreateTaskInput, idempotencyKey?: string): Promise<CreateResult> {
+export async function createTask(
+  input: CreateTaskInput,
+  audit: AuditContext,
+  idempotencyKey?: string,
+): Promise<CreateResult> {
   if (idempotencyKey === undefined) {
-    return { ...(await insertTask(getPool(), input)), replayed: false as const };
+    return { ...(await insertTask(getPool(), input, audit)), replayed: false as const };
   }
+  // Keys are per actor: another caller's identical key is a different key.
+  const actorId = audit.actor.id;
   const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
   return transaction(async (client) => {
     const claimed = await query(
-      `insert into idempotency_keys (key, request_hash) values ($1, $2) on conflict (key) do nothing returning key`,
-      [idempotencyKey, requestHash],
+      `insert into idempotency_keys (actor_id, key, request_hash) values ($3, $1, $2)
+       on conflict (actor_id, key) do nothing returning key`,
+      [idempotencyKey, requestHash, actorId],
       client,
     );
     if (claimed.rowCount === 1) {
-      const task = await insertTask(client, input);
+      const task = await insertTask(client, input, audit);
       await query(
-        `update idempotency_keys set task_id = $2, response = $3 where key = $1`,
-        [idempotencyKey, task.id, task.json],
+        `update idempotency_keys set task_id = $2, response = $3 where actor_id = $4 and key = $1`,
+        [idempotencyKey, task.id, task.json, actorId],
         client,
       );
       return { ...task, replayed: false as const };
     }
     const previous = await query<{ request_hash: string; task_id: string; response: string }>(
-      `select request_hash, task_id::text as task_id, response from idempotency_keys where key = $1`,
-      [idempotencyKey],
+      `select request_hash, task_id::text as task_id, response from idempotency_keys
+       where actor_id = $2 and key = $1`,
+      [idempotencyKey, actorId],
       client,
     );
     const row = previous.rows[0];
@@ -472,6 +493,7 @@ const UPDATE_COLUMNS = {
 export async function updateTask(
   id: string,
   patch: UpdateTaskInput,
+  audit: AuditContext,
   expectedVersion?: number,
 ): Promise<TaskRecord> {
   const params = new SqlParams();
@@ -485,10 +507,23 @@ export async function updateTask(
   }
   const versionCondition =
     expectedVersion === undefined ? "" : ` and t.version = ${params.add(expectedVersion)}`;
+  // The row is locked as it is read for its before image, so the change recorded is exactly the
+  // one this statement made, whatever concurrent writers did first.
   const result = await query<TaskRecordRow>(
-    `update tasks as t set ${sets.join(", ")}, version = t.version + 1, updated_at = clock_timestamp()
-     where t.id = ${idParam} and ${LIVE}${versionCondition}
-     returning ${TASK_RECORD_COLUMNS}`,
+    `with old as (
+       select t.id, (${TASK_JSON})::jsonb as json from tasks t where t.id = ${idParam} and ${LIVE} for update
+     ), t as (
+       update tasks as t set ${sets.join(", ")}, version = t.version + 1, updated_at = clock_timestamp()
+       from old where t.id = old.id and ${LIVE}${versionCondition}
+       returning t.*
+     ), audited as (
+       ${auditRowsFrom(params, audit, "task.update", {
+         from: "t join old on old.id = t.id",
+         before: "old.json",
+         after: `(${TASK_JSON})::jsonb`,
+       })}
+     )
+     select ${TASK_RECORD_COLUMNS} from t`,
     params.values,
   );
   const row = result.rows[0];
@@ -500,11 +535,19 @@ export async function updateTask(
   );
 }
 
-export async function deleteTask(id: string, expectedVersion?: number): Promise<void> {
-  const params = [id, ...(expectedVersion === undefined ? [] : [expectedVersion])];
+export async function deleteTask(id: string, audit: AuditContext, expectedVersion?: number): Promise<void> {
+  const params = new SqlParams();
+  const idParam = params.add(id);
+  const versionCondition =
+    expectedVersion === undefined ? "" : ` and t.version = ${params.add(expectedVersion)}`;
   const result = await query(
-    `delete from tasks t where t.id = $1 and ${LIVE}${expectedVersion === undefined ? "" : " and t.version = $2"}`,
-    params,
+    `with t as (
+       delete from tasks t where t.id = ${idParam} and ${LIVE}${versionCondition} returning t.*
+     ), audited as (
+       ${auditRowsFrom(params, audit, "task.delete", { from: "t", before: `(${TASK_JSON})::jsonb`, after: "null" })}
+     )
+     select t.id from t`,
+    params.values,
   );
   if (result.rowCount === 1) return;
   const current = await getTask(id);

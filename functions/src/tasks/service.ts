@@ -1,6 +1,7 @@
 // What the handlers call: the repository read through the cache and written through it. The
 // order is always PostgreSQL first, then Redis, then the response, so a client that got an answer
 // finds its write in every cached view; when Redis cannot answer, PostgreSQL does.
+import type { AuditContext } from "../audit/context";
 import { fillTasks, getTasks, noteRead, writeThrough } from "../cache/entries";
 import { cacheHealth as readCacheHealth } from "../cache/health";
 import { normalizedKey } from "../cache/keys";
@@ -163,9 +164,10 @@ export function statsBody(): Promise<string> {
 
 export async function createTask(
   input: CreateTaskInput,
+  audit: AuditContext,
   idempotencyKey?: string,
 ): Promise<repo.CreateResult> {
-  const task = await repo.createTask(input, idempotencyKey);
+  const task = await repo.createTask(input, audit, idempotencyKey);
   // A replay returns the first response; the first request already wrote it through.
   if (!task.replayed) {
     await writeThrough({ op: "put", task });
@@ -177,16 +179,17 @@ export async function createTask(
 export async function updateTask(
   id: string,
   patch: UpdateTaskInput,
+  audit: AuditContext,
   expectedVersion?: number,
 ): Promise<TaskRecord> {
-  const task = await repo.updateTask(id, patch, expectedVersion);
+  const task = await repo.updateTask(id, patch, audit, expectedVersion);
   await writeThrough({ op: "put", task });
   await publishTaskWrite("task.updated", task);
   return task;
 }
 
-export async function deleteTask(id: string, expectedVersion?: number): Promise<void> {
-  await repo.deleteTask(id, expectedVersion);
+export async function deleteTask(id: string, audit: AuditContext, expectedVersion?: number): Promise<void> {
+  await repo.deleteTask(id, audit, expectedVersion);
   await writeThrough({ op: "del", id });
   await publishTaskDeleted(id);
 }

@@ -3,6 +3,7 @@
 // bench tasks at the head of the default order, which slowed every later run's filtered pages).
 import { describe, expect, inject, it } from "vitest";
 import { scenarios } from "../../../scripts/lib/bench-scenarios";
+import { authHeaders, withAuth } from "../support/tokens";
 
 const api = inject("apiUrl");
 
@@ -16,7 +17,7 @@ describe("the benchmark's write scenarios", () => {
     const request = create.request();
     const response = await fetch(`${api}${request.path}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...authHeaders("editor") },
       body: request.body,
     });
     const body = await response.text();
@@ -24,6 +25,6 @@ describe("the benchmark's write scenarios", () => {
 
     const deletion = remove.request();
     expect(deletion.path).toBe(`/tasks/${JSON.parse(body).id}`);
-    expect((await fetch(`${api}${deletion.path}`, { method: "DELETE" })).status).toBe(204);
+    expect((await fetch(`${api}${deletion.path}`, withAuth({ method: "DELETE" }))).status).toBe(204);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
+import { authHeaders } from "../support/tokens";
 
 const api = inject("apiUrl");
 
@@ -74,7 +75,7 @@ describe("bad input over HTTP", () => {
       const response = await fetch(`${api}${probe.path}`, {
         method: probe.method,
         body: probe.body,
-        headers: probe.headers,
+        headers: { ...authHeaders("editor"), ...probe.headers },
       });
       expect(response.status).toBe(probe.status);
       const body = await response.json();

@@ -5,9 +5,12 @@ import path from "node:path";
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
+import { controlSecret } from "../../../scripts/lib/dev-keys";
+import { controlClientContext } from "../../src/platform/control-plane";
 import { closePool } from "../../src/platform/db";
 import { httpEvent } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
+import { tokenFor } from "../support/tokens";
 
 const SERVICE = "million-tasks";
 const STAGE = "dev";
@@ -40,6 +43,7 @@ async function invoke(
       FunctionName: `${SERVICE}-${STAGE}-${key}`,
       InvocationType: invocationType,
       Payload: Buffer.from(JSON.stringify(payload)),
+      ClientContext: controlClientContext(controlSecret()),
     }),
   );
   const text = output.Payload ? Buffer.from(output.Payload).toString("utf8") : "";
@@ -163,6 +167,7 @@ describe("the Lambda Invoke API under serverless-offline", () => {
     const id = `invoke-${uniqueMarker()}`;
     const socketEvent = (body?: string) => ({
       requestContext: { connectionId: id, domainName: "localhost", stage: "dev", routeKey: "$default" },
+      queryStringParameters: { token: tokenFor("viewer") },
       ...(body === undefined ? {} : { body }),
     });
     expect((await invoke(covers("wsConnect"), socketEvent())).payload).toEqual({ statusCode: 200 });

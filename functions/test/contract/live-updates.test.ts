@@ -10,6 +10,7 @@ import {
   type LiveEvent,
   limited,
 } from "../support/live-client";
+import { authHeaders, withAuth } from "../support/tokens";
 
 const api = inject("apiUrl");
 const wsUrl = inject("wsUrl");
@@ -23,7 +24,10 @@ afterAll(async () => {
 async function send(method: string, path: string, body?: unknown) {
   const response = await fetch(`${api}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: {
+      ...authHeaders("editor"),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -150,7 +154,7 @@ describe("live updates over WebSocket", () => {
       model.set(event.id, event.task ? event.task : "deleted");
     }
     for (const id of ids) {
-      const response = await fetch(`${api}/tasks/${id}`);
+      const response = await fetch(`${api}/tasks/${id}`, withAuth());
       if (response.status === 404) {
         expect(model.get(id)).toBe("deleted");
         continue;

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { devAuthEnv } from "../../../scripts/lib/dev-keys";
 import {
   type Artifact,
   extractArtifact,
@@ -21,6 +22,9 @@ import { closePool } from "../../src/platform/db";
 import { type EventInput, httpEvent } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../support/services";
+import { tokenFor } from "../support/tokens";
+
+const authEnv = devAuthEnv();
 
 /** A bundle above this has picked up something heavy (a whole library that no longer tree-shakes). */
 const MAX_HANDLER_BYTES = 600 * 1024;
@@ -93,6 +97,10 @@ async function runArtifact(target: Artifact, events: unknown[]): Promise<RunOutp
       REDIS_URL: TEST_REDIS_URL,
       PG_POOL_MAX: "2",
       LOG_REQUESTS: "false",
+      // The development key set, as a deployment's JWKS_URL/issuer/audience would be configured.
+      JWT_JWKS: authEnv.JWT_JWKS ?? "",
+      JWT_ISSUER: authEnv.JWT_ISSUER ?? "",
+      JWT_AUDIENCE: authEnv.JWT_AUDIENCE ?? "",
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -286,6 +294,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     const id = `artifact-${uniqueMarker()}`;
     const socketEvent = (body?: string) => ({
       requestContext: { connectionId: id, domainName: "example.execute-api.test", stage: "dev" },
+      queryStringParameters: { token: tokenFor("viewer") },
       ...(body === undefined ? {} : { body }),
     });
     const connect = await runArtifact(artifact("wsConnect"), [socketEvent()]);

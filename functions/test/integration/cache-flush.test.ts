@@ -9,6 +9,7 @@ import { invalidateCaches } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";
 import { insertTasksSql, uniqueMarker } from "../support/factories";
 import { TEST_REDIS_URL } from "../support/services";
+import { withAuth } from "../support/tokens";
 
 const api = inject("apiUrl");
 const tag = uniqueMarker("flush");
@@ -22,7 +23,7 @@ interface Sample {
 
 async function fetchPage(path: string): Promise<Sample> {
   const started = performance.now();
-  const response = await fetch(`${api}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${api}${path}`, withAuth({ signal: AbortSignal.timeout(10_000) }, "viewer"));
   const body = (await response.json()) as { total?: { value: number } };
   return { ms: performance.now() - started, status: response.status, total: body.total?.value };
 }
@@ -41,7 +42,7 @@ function readers(pathFor: () => string, clients = 10) {
   };
 }
 
-const health = async () => (await fetch(`${api}/health`)).json() as Promise<any>;
+const health = async () => (await fetch(`${api}/health`, withAuth())).json() as Promise<any>;
 const randomOffset = () => String(Math.floor(Math.random() * (ROWS - 100)));
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { SeedClient, SeedFunctionError, StackNotRunningError } from "../../../scripts/lib/seed-client";
 import { query } from "../../src/platform/db";
+import { withAuth } from "../support/tokens";
 
 // The seed function as `npm run seed` drives it: through serverless-offline's Lambda Invoke API.
 const client = new SeedClient({ endpoint: inject("lambdaUrl"), functionName: "million-tasks-dev-seed" });
@@ -19,7 +20,7 @@ describe("seed through the Lambda Invoke API", () => {
     expect(summary.memory.rssPeakMb).toBeGreaterThan(0);
     const rows = await query<{ n: string; max: string }>("select count(*) as n, max(id) as max from tasks");
     expect(rows.rows[0]).toEqual({ n: "4321", max: "4321" });
-    const page = await fetch(`${inject("apiUrl")}/tasks?offset=4000&limit=5&sort=createdAt`);
+    const page = await fetch(`${inject("apiUrl")}/tasks?offset=4000&limit=5&sort=createdAt`, withAuth());
     expect(page.status).toBe(200);
     const body = await page.json();
     const expected = await query<{ id: string }>(

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createTask, getTask, getTasks, updateTask } from "../../src/tasks/repository";
 import { CreateTaskInput, type Task } from "../../src/tasks/schemas";
-import { uniqueMarker } from "../support/factories";
+import { factoryAudit, uniqueMarker } from "../support/factories";
 
 const micros = (iso: string): number => {
   const [, whole, fraction = ""] = /^(.*?)(?:\.(\d+))?Z$/.exec(iso) ?? [];
@@ -18,9 +18,10 @@ describe("task records", () => {
         status: "blocked",
         expiresAt: "2099-05-06T07:08:09.123456Z",
       }),
+      factoryAudit,
     );
     if (created.replayed) throw new Error("a fresh create is never a replay");
-    const updated = await updateTask(created.id, { status: "done" });
+    const updated = await updateTask(created.id, { status: "done" }, factoryAudit);
     for (const record of [created, await getTask(created.id), ...(await getTasks([created.id])), updated]) {
       const task = JSON.parse(record.json) as Task;
       expect(record.id).toBe(task.id);

@@ -1,5 +1,6 @@
 // API Gateway HTTP API (v2) events, built the way API Gateway and serverless-offline build them.
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import { authHeaders } from "./tokens";
 
 export interface EventInput {
   method?: string;
@@ -8,6 +9,8 @@ export interface EventInput {
   pathParameters?: Record<string, string>;
   headers?: Record<string, string>;
   body?: unknown;
+  /** No Authorization header; otherwise an admin's token is sent unless `headers` names one. */
+  anonymous?: boolean;
   /** Send body exactly as given (for malformed input); otherwise objects are JSON-encoded. */
   rawBody?: string;
 }
@@ -19,6 +22,7 @@ export function httpEvent(input: EventInput = {}): APIGatewayProxyEventV2 {
   const path = input.path ?? "/";
   const hasBody = input.rawBody !== undefined || input.body !== undefined;
   const headers: Record<string, string> = {
+    ...(input.anonymous ? {} : authHeaders("admin")),
     ...(hasBody ? { "content-type": "application/json" } : {}),
     ...input.headers,
   };

@@ -1,6 +1,7 @@
 // Test data built through the repository, each test making its own with a unique marker so that
 // assertions never depend on rows another test created.
 import { randomUUID } from "node:crypto";
+import { type AuditContext, systemAuditContext } from "../../src/audit/context";
 import { query } from "../../src/platform/db";
 import { createTask } from "../../src/tasks/repository";
 import { CreateTaskInput } from "../../src/tasks/schemas";
@@ -9,9 +10,16 @@ export const uniqueMarker = (prefix = "t"): string => `${prefix}${randomUUID().s
 
 export type TaskOverrides = Partial<Record<keyof CreateTaskInput, unknown>>;
 
+/** Test data is recorded as the control plane's, apart from what a test writes through a handler. */
+export const factoryAudit: AuditContext = systemAuditContext("test-factory", {
+  id: "test-factory",
+  name: "test factory",
+  role: "system",
+});
+
 export async function makeTask(overrides: TaskOverrides = {}) {
   const input = CreateTaskInput.parse({ title: `Task ${uniqueMarker()}`, ...overrides });
-  const created = await createTask(input);
+  const created = await createTask(input, factoryAudit);
   return JSON.parse(created.json) as import("../../src/tasks/schemas").Task;
 }
 

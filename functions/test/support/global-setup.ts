@@ -10,8 +10,10 @@ import {
   BROWSER_DATABASE_URL,
   BROWSER_LAMBDA_PORT,
   BROWSER_REDIS_URL,
+  BROWSER_SITE_ORIGIN,
   BROWSER_TASKS,
   BROWSER_WS_PORT,
+  SUITE_RATE_LIMITS,
   TEST_API_PORT,
   TEST_DATABASE_URL,
   TEST_LAMBDA_PORT,
@@ -19,6 +21,7 @@ import {
   TEST_WS_PORT,
 } from "./services";
 import { startStack } from "./stack";
+import { authHeaders } from "./tokens";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -77,7 +80,11 @@ async function migrateDatabase(url: string): Promise<void> {
 
 /** Seeds the browser stack's table through the Lambda Invoke API, as `npm run seed` does, once. */
 async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<void> {
-  const page = (await (await fetch(`${apiUrl}/tasks?limit=1`)).json()) as { total: { value: number } };
+  const page = (await (
+    await fetch(`${apiUrl}/tasks?limit=1`, { headers: authHeaders("viewer") })
+  ).json()) as {
+    total: { value: number };
+  };
   if (page.total.value >= BROWSER_TASKS) return;
   const started = performance.now();
   const client = new SeedClient({ endpoint: lambdaUrl, functionName: "million-tasks-dev-seed" });
@@ -98,7 +105,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     apiPort: TEST_API_PORT,
     lambdaPort: TEST_LAMBDA_PORT,
     wsPort: TEST_WS_PORT,
-    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL },
+    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, ...SUITE_RATE_LIMITS },
   });
   let browserStack: Awaited<ReturnType<typeof startStack>> | undefined;
   try {
@@ -106,7 +113,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       apiPort: BROWSER_API_PORT,
       lambdaPort: BROWSER_LAMBDA_PORT,
       wsPort: BROWSER_WS_PORT,
-      env: { DATABASE_URL: BROWSER_DATABASE_URL, REDIS_URL: BROWSER_REDIS_URL },
+      env: {
+        DATABASE_URL: BROWSER_DATABASE_URL,
+        REDIS_URL: BROWSER_REDIS_URL,
+        CORS_ORIGIN: BROWSER_SITE_ORIGIN,
+        ...SUITE_RATE_LIMITS,
+      },
     });
     await ensureBrowserTasks(browserStack.apiUrl, browserStack.lambdaUrl);
   } catch (error) {

@@ -1,5 +1,7 @@
 // A test client of the live feed over Node 24's global WebSocket, doing what the grid does: hello
 // with the last seq it applied, buffering broadcasts until the sync reply, and noting every gap.
+import { tokenFor } from "./tokens";
+
 export interface LiveEvent {
   seq: number;
   type: "task.created" | "task.updated" | "task.deleted" | "tasks.seeded";
@@ -24,7 +26,14 @@ export class LiveClient {
   private syncWaiters: ((reply: { head: number; complete: boolean; events: LiveEvent[] }) => void)[] = [];
   private buffered: LiveEvent[] | undefined;
 
-  constructor(private readonly url: string) {}
+  private readonly url: string;
+
+  /** `url` without a `token` parameter connects as a test viewer, as the grid would when signed in. */
+  constructor(url: string) {
+    this.url = /[?&]token=/.test(url)
+      ? url
+      : `${url}${url.includes("?") ? "&" : "?"}token=${tokenFor("viewer")}`;
+  }
 
   /** Connects and syncs; `since` replays what was missed since then. Resolves with the sync reply. */
   async connect(since?: number): Promise<{ head: number; complete: boolean }> {

@@ -33,8 +33,9 @@ export interface PrivateRedis {
   resume: () => void;
 }
 
-export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
-  const port = await freePort();
+/** `port`: a fixed one (a range of one's own on a shared machine); otherwise any free port. */
+export async function startPrivateRedis(extraArgs: string[] = [], fixedPort?: number): Promise<PrivateRedis> {
+  const port = fixedPort ?? (await freePort());
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(

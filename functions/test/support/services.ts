@@ -25,4 +25,17 @@ export const BROWSER_REDIS_URL = process.env.BROWSER_REDIS_URL ?? "redis://127.0
 export const BROWSER_API_PORT = Number(process.env.BROWSER_API_PORT ?? 3140);
 export const BROWSER_LAMBDA_PORT = Number(process.env.BROWSER_LAMBDA_PORT ?? 3142);
 export const BROWSER_WS_PORT = Number(process.env.BROWSER_WS_PORT ?? 3144);
+/** The browser tests serve the built site here: a fixed origin, the only one the browser stack's CORS allows. */
+export const BROWSER_SITE_PORT = Number(process.env.BROWSER_SITE_PORT ?? BROWSER_API_PORT + 6);
+export const BROWSER_SITE_ORIGIN = `http://127.0.0.1:${BROWSER_SITE_PORT}`;
 export const BROWSER_TASKS = Number(process.env.BROWSER_TASKS ?? 1_000_000);
+/**
+ * The suite's own traffic (one test actor, thousands of requests a minute) is not what the limits
+ * are tested with: rate-limit tests set their own budgets. Limits still count, and headers flow.
+ */
+export const SUITE_RATE_LIMITS = {
+  RATE_LIMIT_READ: "10000000",
+  RATE_LIMIT_WRITE: "10000000",
+  RATE_LIMIT_AUTH_FAILURES: "10000000",
+  RATE_LIMIT_WS_MESSAGES: "10000000",
+};

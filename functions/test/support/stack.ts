@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
+import { devAuthEnv } from "../../../scripts/lib/dev-keys";
 
 export interface Stack {
   apiUrl: string;
@@ -48,6 +49,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
+      // The checkout's development key set and control secret, as `npm start` passes them.
+      ...devAuthEnv(),
       ...options.env,
       API_PORT: String(options.apiPort),
       LAMBDA_PORT: String(options.lambdaPort),

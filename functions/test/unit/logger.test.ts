@@ -43,9 +43,12 @@ describe("logger", () => {
   });
 
   it("when a handler throws an unexpected error, then the 500 hides it and its log line names the request", async () => {
-    const handler = httpHandler(async () => {
-      throw new Error("secret detail");
-    });
+    const handler = httpHandler(
+      async () => {
+        throw new Error("secret detail");
+      },
+      { role: "public" },
+    );
     const out = captureStdout();
     const response = await invoke(handler, { path: "/boom" });
     expect(response.statusCode).toBe(500);

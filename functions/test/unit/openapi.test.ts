@@ -7,6 +7,8 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(document.paths ?? {})).toEqual([
       "/tasks",
       "/tasks/{id}",
+      "/tasks/{id}/history",
+      "/audit",
       "/tasks/stats",
       "/seed/status",
       "/health",

@@ -1,4 +1,5 @@
 import { API_URL, ApiError } from "../lib/api";
+import { useWriteAccess } from "../lib/session";
 
 export function EmptyState({
   filtered,
@@ -9,6 +10,7 @@ export function EmptyState({
   onClear: () => void;
   onCreate: () => void;
 }) {
+  const write = useWriteAccess();
   return (
     <div className="panel empty-state" role="status">
       {filtered ? (
@@ -23,7 +25,13 @@ export function EmptyState({
         <>
           <h2>No tasks yet</h2>
           <p className="muted">There are no tasks at all. Create the first one, or seed the database.</p>
-          <button type="button" className="primary" onClick={onCreate}>
+          <button
+            type="button"
+            className="primary"
+            onClick={onCreate}
+            disabled={!write.canWrite}
+            title={write.whyNot}
+          >
             Create a task
           </button>
         </>

@@ -9,6 +9,7 @@ import {
 } from "react";
 import { ApiError, createTask, type FieldErrors, getTask, type Task, updateTask } from "../lib/api";
 import { formatDateTime, PRIORITIES, PRIORITY_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import { useWriteAccess } from "../lib/session";
 import {
   applyPatch,
   EMPTY_FORM,
@@ -22,6 +23,7 @@ import {
   sameForm,
   type TaskFormValues,
 } from "../lib/task-form";
+import { DrawerTabs, type DrawerView, TaskHistory } from "./TaskHistory";
 
 export interface OptimisticRows {
   /** Shows `task` in the grid now; returns the undo. */
@@ -75,6 +77,7 @@ export function TaskDrawer({
   notice: remoteNotice,
 }: TaskDrawerProps) {
   const creating = taskId === "new";
+  const [view, setView] = useState<DrawerView>("details");
   const [load, setLoad] = useState<Load>(creating ? { kind: "ready", task: null } : { kind: "loading" });
   const [values, setValues] = useState<TaskFormValues>(EMPTY_FORM);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -84,6 +87,7 @@ export function TaskDrawer({
   const [busy, setBusy] = useState<"saving" | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const write = useWriteAccess();
   const [reloads, setReloads] = useState(0);
   const idempotencyKey = useRef(newIdempotencyKey());
   const panel = useRef<HTMLElement>(null);
@@ -314,7 +318,10 @@ export function TaskDrawer({
           </div>
         )}
 
-        {load.kind === "ready" && (
+        {task && <DrawerTabs view={view} onChange={setView} />}
+        {task && view === "history" && <TaskHistory taskId={task.id} version={task.version} />}
+
+        {load.kind === "ready" && !(task && view === "history") && (
           <form className="task-form" onSubmit={submit} noValidate>
             {conflict && (
               <div className="conflict" role="alert">
@@ -428,7 +435,12 @@ export function TaskDrawer({
             )}
 
             <div className="drawer-actions">
-              <button type="submit" className="primary" disabled={busy !== null || conflict}>
+              <button
+                type="submit"
+                className="primary"
+                disabled={busy !== null || conflict || !write.canWrite}
+                title={write.whyNot}
+              >
                 {busy === "saving" ? "Saving…" : creating ? "Create task" : "Save changes"}
               </button>
               <button type="button" onClick={requestClose}>
@@ -439,7 +451,8 @@ export function TaskDrawer({
                   ref={deleteButton}
                   type="button"
                   className="danger"
-                  disabled={busy !== null}
+                  disabled={busy !== null || !write.canWrite}
+                  title={write.whyNot}
                   onClick={() => setConfirmDelete(true)}
                 >
                   Delete

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import { useWriteAccess } from "../lib/session";
 import { hasFilters, isSearchable, MIN_SEARCH_RUN, type ViewState } from "../lib/url-state";
 import { type HistoryMode, useDebounced } from "./use-view-state";
 
@@ -41,6 +42,7 @@ function useDraft(value: string, apply: (value: string) => void): [string, (valu
 }
 
 export function Toolbar({ view, loading, onChange, onCreate, suggestions }: ToolbarProps) {
+  const write = useWriteAccess();
   const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }, "typing"));
   const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
     onChange({ assignee: value }, "typing"),
@@ -118,7 +120,13 @@ export function Toolbar({ view, loading, onChange, onCreate, suggestions }: Tool
         >
           Filters{activeFilters ? ` (${activeFilters})` : ""}
         </button>
-        <button type="button" className="primary" onClick={onCreate}>
+        <button
+          type="button"
+          className="primary"
+          onClick={onCreate}
+          disabled={!write.canWrite}
+          title={write.whyNot}
+        >
           New task
         </button>
       </div>

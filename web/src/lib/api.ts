@@ -2,6 +2,7 @@
 // build time), never code; shapes come from the API's own zod schemas as types only, so no
 // validator ships to the browser.
 import type { z } from "zod";
+import type { HistoryEntry, HistoryPage } from "../../../functions/src/audit/schemas";
 import type { SeedProgress } from "../../../functions/src/seed/progress";
 import type {
   CreateTaskInput,
@@ -12,8 +13,9 @@ import type {
   UpdateTaskInput,
 } from "../../../functions/src/tasks/schemas";
 import type { PageRequest } from "./block-store";
+import { accessToken } from "./session";
 
-export type { Task, TaskPage, TaskStats };
+export type { HistoryEntry, HistoryPage, Task, TaskPage, TaskStats };
 export type NewTask = z.input<typeof CreateTaskInput>;
 export type TaskPatch = Omit<z.input<typeof UpdateTaskInput>, "version">;
 
@@ -74,12 +76,18 @@ export function listQueryString(params: ListParams, page: PageRequest): string {
   return search.toString();
 }
 
+function bearer(): Record<string, string> {
+  const token = accessToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(`${API_URL}${path}`, {
       ...init,
-      headers: { accept: "application/json", ...init.headers },
+      // A bearer header, never a cookie: a page of another origin has nothing to replay.
+      headers: { accept: "application/json", ...bearer(), ...init.headers },
     });
   } catch (error) {
     if ((error as { name?: string } | null)?.name === "AbortError") throw error;
@@ -157,4 +165,16 @@ export type { SeedProgress };
 export async function getSeedStatus(signal?: AbortSignal): Promise<SeedProgress | null> {
   const response = await call("/seed/status", { signal });
   return ((await response.json()) as { seeding: SeedProgress | null }).seeding;
+}
+
+/** Who changed a task, newest first; `cursor` is the previous page's nextCursor. */
+export async function getTaskHistory(
+  id: string,
+  cursor?: string,
+  signal?: AbortSignal,
+): Promise<HistoryPage> {
+  const search = new URLSearchParams({ limit: "20" });
+  if (cursor) search.set("cursor", cursor);
+  const response = await call(`/tasks/${encodeURIComponent(id)}/history?${search}`, { signal });
+  return (await response.json()) as HistoryPage;
 }

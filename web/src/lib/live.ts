@@ -5,10 +5,17 @@
 // client says "resync" and the grid reloads its rows in place. Reconnects back off exponentially.
 import type { Task } from "./api";
 import { API_URL } from "./api";
+import { accessToken } from "./session";
 
 export const WS_URL = (
   import.meta.env?.PUBLIC_WS_URL || API_URL.replace(/^http/, "ws").replace(/:3000$/, ":3001")
 ).replace(/\/+$/, "");
+
+/** Browsers cannot set headers on a WebSocket: the token rides in the query (the server never logs it). */
+export function withToken(url: string, token: string | undefined): string {
+  if (!token) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
+}
 
 export type LiveEvent =
   | { seq: number; type: "task.created" | "task.updated"; id: string; version: number; task: Task }
@@ -92,7 +99,7 @@ export class LiveFeed {
     this.handlers.onStatus("connecting");
     let socket: WebSocket;
     try {
-      socket = this.createSocket(this.url);
+      socket = this.createSocket(withToken(this.url, accessToken()));
     } catch {
       this.scheduleReconnect();
       return;

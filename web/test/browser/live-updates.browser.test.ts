@@ -2,6 +2,7 @@
 // new tasks as a banner rather than shifted rows, deletes marked, and the live indicator.
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
+import { withAuth } from "../../../functions/test/support/tokens";
 import { createTask, runTag, track } from "./support/api-client";
 import { waitForTitles } from "./support/grid";
 import { useGridSession } from "./support/session";
@@ -114,7 +115,7 @@ describe("live updates in the grid", () => {
     // Still what the user was reading.
     await waitForTitles(page, [`second ${tag}`, `first ${tag}`]);
 
-    await fetch(`${api}/tasks/${first.id}`, { method: "DELETE" });
+    await fetch(`${api}/tasks/${first.id}`, withAuth({ method: "DELETE" }));
     await page
       .locator("tr.grid-row", { hasText: `first ${tag}` })
       .getByText("deleted")

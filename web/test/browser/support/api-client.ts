@@ -1,6 +1,7 @@
 // Test data goes in through the real HTTP API; every test run tags its tasks so it can look at
 // exactly them, whatever else the database holds.
 import type { Task, TaskPage } from "../../../../functions/src/tasks/schemas";
+import { authHeaders, withAuth } from "../../../../functions/test/support/tokens";
 
 export function runTag(): string {
   return `bt${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -13,7 +14,7 @@ export async function apiJson<T>(
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(`${api}${pathname}`, {
     ...init,
-    headers: { "content-type": "application/json", ...init.headers },
+    headers: { "content-type": "application/json", ...authHeaders("admin"), ...init.headers },
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
@@ -38,7 +39,7 @@ export async function createTask(api: string, input: Partial<Task> & { title: st
 
 /** Deletes what this file's tests created, so a shared database does not fill up with test rows. */
 export async function removeCreated(api: string): Promise<void> {
-  for (const id of created) await fetch(`${api}/tasks/${id}`, { method: "DELETE" }).catch(() => {});
+  for (const id of created) await fetch(`${api}/tasks/${id}`, withAuth({ method: "DELETE" })).catch(() => {});
   created.clear();
 }
 

@@ -13,6 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { inject } from "vitest";
+import { BROWSER_SITE_PORT } from "../../../../functions/test/support/services";
+import { devSession } from "../../../../scripts/lib/dev-keys";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -45,9 +47,23 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 
-async function serve(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * Serves a built site, as `npm start`'s dev server would with its development session (the demo
+ * users' tokens) unless `session` is false. The port is fixed by default: the browser stack allows
+ * exactly that origin (CORS_ORIGIN), so port 0 gives a site of "another origin".
+ */
+export async function serve(
+  dir: string,
+  { port = BROWSER_SITE_PORT, session = true }: { port?: number; session?: boolean } = {},
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const sessionBody = session ? JSON.stringify(devSession(3 * 3600)) : undefined;
   const server = http.createServer(async (request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+    if (pathname === "/dev-session.json" && sessionBody) {
+      response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+      response.end(sessionBody);
+      return;
+    }
     let file = path.join(dir, pathname);
     if (!file.startsWith(dir)) {
       response.writeHead(403).end();
@@ -62,11 +78,18 @@ async function serve(dir: string): Promise<{ url: string; stop: () => Promise<vo
       response.writeHead(404).end("not found");
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const { port: listening } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: `http://127.0.0.1:${listening}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
