@@ -47,7 +47,7 @@ export function LoadError({ error, onRetry }: { error: unknown; onRetry: () => v
       <div>
         {unreachable ? (
           <>
-            <strong>The task service cannot be reached.</strong> Check your connection and retry in a moment.{" "}
+            <strong>The task service cannot be reached.</strong> Trying again every few seconds.{" "}
             <span className="muted">(No answer from {API_URL}.)</span>
           </>
         ) : (

@@ -1,5 +1,5 @@
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { Task } from "../lib/api";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { ApiError, type Task } from "../lib/api";
 import type { FeedAnchor } from "../lib/row-feed";
 import { formatCount } from "../lib/row-window";
 import { hasFilters } from "../lib/url-state";
@@ -16,6 +16,8 @@ import { usePendingDelete } from "./use-pending-delete";
 import { useRowFeed } from "./use-row-feed";
 import { useSuggestions } from "./use-suggestions";
 import { openedByHistory, useViewState } from "./use-view-state";
+
+const UNREACHABLE_RETRY_MS = 3_000;
 
 /** The island: the task grid with its toolbar and detail drawer, behind an error boundary. */
 export function TaskGrid() {
@@ -100,6 +102,14 @@ export function TaskBrowser() {
   // Nothing loaded yet and the first answer was an error: the message is all there is to show.
   const failed = error !== null && total === null;
   const updating = feed.pending !== null && feed.pending.lastError === null;
+  // An API that does not answer yet (a first `npm start` still starting it, a restart) is asked
+  // again by itself, so the rows appear when it comes up without the person pressing Retry.
+  const unreachable = error instanceof ApiError && error.unreachable;
+  useEffect(() => {
+    if (!unreachable) return;
+    const timer = setInterval(() => feed.retry(), UNREACHABLE_RETRY_MS);
+    return () => clearInterval(timer);
+  }, [unreachable, feed]);
 
   return (
     <div className="task-app">
