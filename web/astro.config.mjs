@@ -9,8 +9,6 @@ export default defineConfig({
   server: { port: 4321, host: true },
   preview: { port: 4321, host: true },
   vite: {
-    // The grid imports the API's types from ../functions; let the dev server read that far up.
-    server: { fs: { allow: [".."] } },
     // Pre-bundled at dev-server start: discovered lazily, they make Vite re-optimize on the first
     // page load and answer the island's import with "504 Outdated Optimize Dep".
     optimizeDeps: {

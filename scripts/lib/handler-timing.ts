@@ -2,9 +2,9 @@
 // key and direction at several depths, by position (offset) and by keyset cursor. This isolates
 // the handler's own cost: what a Lambda bills, whatever the runtime in front of it.
 import type { Context } from "aws-lambda";
+import { SORT_KEYS } from "#contract/constants";
 import { handler as listTasks } from "../../functions/src/handlers/list-tasks";
 import { query } from "../../functions/src/platform/db";
-import { SORT_KEYS } from "../../functions/src/tasks/schemas";
 
 export interface TimingRow {
   sort: string;

@@ -1,5 +1,5 @@
+import { TaskPath } from "#contract/schemas";
 import { expectedVersionFrom, httpHandler, noContent, parseInput } from "../platform/http";
-import { TaskPath } from "../tasks/schemas";
 import { deleteTask } from "../tasks/service";
 
 /** DELETE /tasks/{id}: 204; with If-Match only if the task is still at that version. */

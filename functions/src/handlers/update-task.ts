@@ -1,7 +1,7 @@
+import { etagOf } from "#contract/constants";
+import { TaskPath, UpdateTaskInput } from "#contract/schemas";
 import { BadRequestError } from "../platform/errors";
 import { expectedVersionFrom, httpHandler, json, parseInput } from "../platform/http";
-import { etagOf } from "../tasks/page-body";
-import { TaskPath, UpdateTaskInput } from "../tasks/schemas";
 import { updateTask } from "../tasks/service";
 
 /** PATCH /tasks/{id}: partial update; If-Match or body.version makes a stale write a 412. */

@@ -17,6 +17,7 @@
 //   mt:live:drain:lock|cursor  the one running fan-out and the last event it delivered
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
+import type { LiveEventType } from "#contract/live";
 import { config } from "../platform/config";
 import { closeRedis, defineScripts, redisConfigured, withRedis } from "../platform/redis";
 
@@ -183,8 +184,6 @@ export async function isConnected(id: string): Promise<boolean> {
 
 // ---------------------------------------------------------------------------------------------
 // Events
-
-export type LiveEventType = "task.created" | "task.updated" | "task.deleted" | "tasks.seeded";
 
 export interface PublishInput {
   type: LiveEventType;

@@ -6,6 +6,7 @@ import httpHeaderNormalizer from "@middy/http-header-normalizer";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
+import { VERSION_TAG_PATTERN } from "#contract/constants";
 import { config } from "./config";
 import { toHttpError } from "./db";
 import {
@@ -174,7 +175,7 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions = {}) {
 export function expectedVersionFrom(event: ApiEvent): number | undefined {
   const header = event.headers?.["if-match"];
   if (header === undefined || header === "*") return undefined;
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  const match = VERSION_TAG_PATTERN.exec(header.trim());
   if (!match?.[1]) {
     throw new BadRequestError('If-Match must be a version ETag such as "3"', [
       { path: "If-Match", message: "not a version" },

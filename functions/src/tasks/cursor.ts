@@ -2,8 +2,9 @@
 // it belongs to, so a cursor replayed against another sort or filter set is refused, not misread.
 import { createHash } from "node:crypto";
 import * as z from "zod";
+import { LIST_FILTER_KEYS } from "#contract/constants";
+import { type ListFilters, type SortSpec } from "#contract/schemas";
 import { InvalidCursorError } from "../platform/errors";
-import { LIST_FILTER_KEYS, type ListFilters, type SortSpec } from "./schemas";
 
 const CursorPayload = z.strictObject({
   /** query fingerprint */

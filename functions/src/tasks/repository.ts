@@ -2,6 +2,17 @@
 // PostgreSQL, so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import type {
+  CreateTaskInput,
+  ListFilters,
+  ListTasksQuery,
+  SortSpec,
+  TaskStats,
+  Total,
+  UpdateTaskInput,
+} from "#contract/schemas";
+import { pickFilters } from "#contract/schemas";
 import {
   connectDedicated,
   getPool,
@@ -32,16 +43,6 @@ import {
   TASK_JSON,
   walkColumns,
 } from "./query";
-import type {
-  CreateTaskInput,
-  ListFilters,
-  ListTasksQuery,
-  SortSpec,
-  TaskStats,
-  Total,
-  UpdateTaskInput,
-} from "./schemas";
-import { pickFilters, TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
 import { readSearchPage } from "./search-plan";
 import { TASK_RECORD_COLUMNS, type TaskRecord, type TaskRecordRow, toTaskRecord } from "./task-record";
 

@@ -1,6 +1,7 @@
 // Coherence of the Redis cache against PostgreSQL, with both real: every read after a write sees
 // the write, from every endpoint, whatever the cache held before.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ListTasksQuery } from "#contract/schemas";
 import { fillTasks, getTasks } from "../../src/cache/entries";
 import { cacheHealth } from "../../src/cache/health";
 import { indexSnapshot, invalidateAll } from "../../src/cache/position-index";
@@ -12,7 +13,6 @@ import { handler as taskStats } from "../../src/handlers/task-stats";
 import { handler as updateTask } from "../../src/handlers/update-task";
 import { query } from "../../src/platform/db";
 import * as repo from "../../src/tasks/repository";
-import { ListTasksQuery } from "../../src/tasks/schemas";
 import { invalidateCaches, rebuildTaskIndex } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";
 import { invoke } from "../support/events";

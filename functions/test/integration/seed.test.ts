@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import { type ListTasksQuery } from "#contract/schemas";
 import { handler as seed } from "../../src/handlers/seed";
 import { query } from "../../src/platform/db";
 import type { SeedPlan } from "../../src/seed/input";
 import { LIVE, orderBy, SORT_KEY_NAMES } from "../../src/tasks/query";
 import { countTasks, listTasks, taskStats } from "../../src/tasks/repository";
-import { type ListTasksQuery, TASK_PRIORITIES, TASK_STATUSES } from "../../src/tasks/schemas";
 
 // Fixed anchor in the past: some generated expiries are already over, so totals and positions
 // must leave those rows out exactly as the API does.

@@ -1,9 +1,9 @@
 // Test data built through the repository, each test making its own with a unique marker so that
 // assertions never depend on rows another test created.
 import { randomUUID } from "node:crypto";
+import { CreateTaskInput } from "#contract/schemas";
 import { query } from "../../src/platform/db";
 import { createTask } from "../../src/tasks/repository";
-import { CreateTaskInput } from "../../src/tasks/schemas";
 
 export const uniqueMarker = (prefix = "t"): string => `${prefix}${randomUUID().slice(0, 8)}`;
 
@@ -12,7 +12,7 @@ export type TaskOverrides = Partial<Record<keyof CreateTaskInput, unknown>>;
 export async function makeTask(overrides: TaskOverrides = {}) {
   const input = CreateTaskInput.parse({ title: `Task ${uniqueMarker()}`, ...overrides });
   const created = await createTask(input);
-  return JSON.parse(created.json) as import("../../src/tasks/schemas").Task;
+  return JSON.parse(created.json) as import("#contract/schemas").Task;
 }
 
 /** Bulk rows straight in SQL for ordering tests: many equal keys, optionally a shared tag. */

@@ -1,6 +1,7 @@
 // The view lives in the URL (?sort=-dueAt&status=todo,blocked&q=invoice&row=4812000&task=42) so it
 // can be shared and survives a reload. Parsing is forgiving: unknown values are dropped, never
 // sent to the API.
+import { MAX_ASSIGNEE, MAX_QUERY, MAX_TAG, TASK_ID_PATTERN } from "#contract/constants";
 import type { ListParams, Task } from "./api";
 import {
   DEFAULT_SORT,
@@ -44,7 +45,7 @@ function listOf<T extends string>(value: string | null, allowed: readonly T[]): 
 
 export function parseSort(sort: string): { key: SortKey; direction: "asc" | "desc" } {
   const key = sort.replace(/^-/, "");
-  const valid = (SORT_KEYS as string[]).includes(key) ? (key as SortKey) : "createdAt";
+  const valid = (SORT_KEYS as readonly string[]).includes(key) ? (key as SortKey) : "createdAt";
   return { key: valid, direction: sort.startsWith("-") || valid !== key ? "desc" : "asc" };
 }
 
@@ -61,11 +62,11 @@ export function parseViewState(search: string): ViewState {
     sort: formatSort(sort.key, sort.direction),
     status: listOf(params.get("status"), STATUSES),
     priority: listOf(params.get("priority"), PRIORITIES),
-    assignee: (params.get("assignee") ?? "").slice(0, 100),
-    tag: (params.get("tag") ?? "").slice(0, 40),
-    q: (params.get("q") ?? "").slice(0, 200),
+    assignee: (params.get("assignee") ?? "").slice(0, MAX_ASSIGNEE),
+    tag: (params.get("tag") ?? "").slice(0, MAX_TAG),
+    q: (params.get("q") ?? "").slice(0, MAX_QUERY),
     row: Number.isSafeInteger(row) && row > 0 ? row : 0,
-    task: task === "new" || (task !== null && /^[1-9]\d{0,18}$/.test(task)) ? task : null,
+    task: task === "new" || (task !== null && TASK_ID_PATTERN.test(task)) ? task : null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Task } from "../../../functions/src/tasks/schemas";
+import type { Task } from "#contract/schemas";
 import {
   applyPatch,
   EMPTY_FORM,
