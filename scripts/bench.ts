@@ -1,7 +1,9 @@
-// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search]
+// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down]
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
-// a different number. Tables on stdout; JSON and README-tables.md under bench-results/.
+// a different number. --redis-down measures reads and writes again with REDIS_URL at a dead port,
+// next to the same scenarios with Redis up. Tables on stdout; JSON and README-tables.md under
+// bench-results/.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { bench, type Mode } from "./lib/bench";
@@ -15,6 +17,7 @@ const { values: flags } = parseArgs({
     mode: { type: "string" },
     only: { type: "string" },
     reseed: { type: "boolean", default: false },
+    "redis-down": { type: "boolean", default: false },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -44,6 +47,7 @@ bench({
   outDir: path.resolve(__dirname, "..", flags.out),
   only: flags.only ? new RegExp(flags.only, "i") : undefined,
   reseed: flags.reseed,
+  redisDown: flags["redis-down"],
 }).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
