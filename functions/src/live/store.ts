@@ -275,7 +275,7 @@ export async function readCounterFields(): Promise<{
 
 /** Raises the PostgreSQL snapshot field by field; never lowers one. */
 export async function mergePgCounters(fields: Record<string, number>): Promise<void> {
-  const args = Object.entries(fields).flatMap(([field, n]) => [field, n]);
+  const args = Object.entries(fields).flat();
   if (args.length === 0) return;
   return live(async (r) => {
     await r.liveMaxMerge(K.pgCounters, ...args);

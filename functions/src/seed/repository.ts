@@ -7,8 +7,8 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { connectDedicated, query } from "../platform/db";
-import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
-import { FENCE_SPACING, fenceSelect, rebuildFences } from "../tasks/repository";
+import { SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
+import { fenceSelect, rebuildFences } from "../tasks/repository";
 import { COPY_COLUMNS, copyText, type SeedSpec } from "./data";
 import {
   type ChunkResult,

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { LIST_FILTER_KEYS } from "#contract/constants";
-import { type ListFilters, type SortSpec } from "#contract/schemas";
+import type { ListFilters, SortSpec } from "#contract/schemas";
 import { InvalidCursorError } from "../platform/errors";
 
 const CursorPayload = z.strictObject({

@@ -2,7 +2,7 @@
 // rules that keep pagination total and injection-proof are unit-tested without a database.
 
 import { LIST_FILTER_KEYS, type ListFilterKey, TASK_PRIORITIES } from "#contract/constants";
-import { type ListFilters, type SortSpec } from "#contract/schemas";
+import type { ListFilters, SortSpec } from "#contract/schemas";
 import { InvalidCursorError } from "../platform/errors";
 
 export type SortKeyName = SortSpec["key"];

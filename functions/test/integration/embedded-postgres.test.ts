@@ -13,7 +13,12 @@ import { TEST_DATABASE_URL } from "../support/services";
 describe("the embedded PostgreSQL (PGlite)", () => {
   let embedded: EmbeddedPostgres;
   let dataDir: string;
-  let handlers: { create: any; list: any; seed: any; closePool: () => Promise<void> };
+  let handlers: {
+    create: typeof import("../../src/handlers/create-task").handler;
+    list: typeof import("../../src/handlers/list-tasks").handler;
+    seed: typeof import("../../src/handlers/seed").handler;
+    closePool: () => Promise<void>;
+  };
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "pglite-"));
