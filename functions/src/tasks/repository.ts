@@ -1,5 +1,6 @@
-// The only module that runs SQL against the task tables. Rows leave as JSON text built by
-// PostgreSQL, so list pages never materialise per-row JS objects.
+// Every statement the API runs against the task tables (reads, writes, positions, stats, upkeep);
+// bulk loads are functions/src/seed/repository.ts's. Rows leave as JSON text built by PostgreSQL,
+// so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";

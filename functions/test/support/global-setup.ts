@@ -1,5 +1,5 @@
-// Runs once before all tests: waits for PostgreSQL, creates and migrates the test database.
-// With CI=true a missing service fails the run instead of skipping anything.
+// The vitest projects' global setup: waits for PostgreSQL, creates and migrates the databases, starts
+// the stacks a project needs. With CI=true a missing service fails the run instead of skipping anything.
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { SeedClient } from "../../../scripts/lib/seed-client";
@@ -86,35 +86,48 @@ async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<vo
   );
 }
 
+/**
+ * What each vitest project needs, started once per run of that project: `integration` a migrated
+ * test database; `contract` also the serverless-offline stack over it; `browser` its own database
+ * (seeded once with BROWSER_TASKS tasks) and stack. `unit` has no global setup.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  await migrateDatabase(TEST_DATABASE_URL);
-  await migrateDatabase(BROWSER_DATABASE_URL);
-  const stack = await startStack({
-    apiPort: TEST_API_PORT,
-    lambdaPort: TEST_LAMBDA_PORT,
-    wsPort: TEST_WS_PORT,
-    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL },
-  });
-  let browserStack: Awaited<ReturnType<typeof startStack>> | undefined;
-  try {
-    browserStack = await startStack({
-      apiPort: BROWSER_API_PORT,
-      lambdaPort: BROWSER_LAMBDA_PORT,
-      wsPort: BROWSER_WS_PORT,
-      env: { DATABASE_URL: BROWSER_DATABASE_URL, REDIS_URL: BROWSER_REDIS_URL },
-    });
-    await ensureBrowserTasks(browserStack.apiUrl, browserStack.lambdaUrl);
-  } catch (error) {
-    await browserStack?.stop();
-    await stack.stop();
-    throw error;
+  switch (project.name) {
+    case "integration":
+      await migrateDatabase(TEST_DATABASE_URL);
+      return async () => {};
+    case "contract": {
+      await migrateDatabase(TEST_DATABASE_URL);
+      const stack = await startStack({
+        apiPort: TEST_API_PORT,
+        lambdaPort: TEST_LAMBDA_PORT,
+        wsPort: TEST_WS_PORT,
+        env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL },
+      });
+      project.provide("apiUrl", stack.apiUrl);
+      project.provide("lambdaUrl", stack.lambdaUrl);
+      project.provide("wsUrl", stack.wsUrl);
+      return stack.stop;
+    }
+    case "browser": {
+      await migrateDatabase(BROWSER_DATABASE_URL);
+      const stack = await startStack({
+        apiPort: BROWSER_API_PORT,
+        lambdaPort: BROWSER_LAMBDA_PORT,
+        wsPort: BROWSER_WS_PORT,
+        env: { DATABASE_URL: BROWSER_DATABASE_URL, REDIS_URL: BROWSER_REDIS_URL },
+      });
+      try {
+        await ensureBrowserTasks(stack.apiUrl, stack.lambdaUrl);
+      } catch (error) {
+        await stack.stop();
+        throw error;
+      }
+      project.provide("browserApiUrl", stack.apiUrl);
+      project.provide("browserWsUrl", stack.wsUrl);
+      return stack.stop;
+    }
+    default:
+      throw new Error(`no global setup is defined for the vitest project "${project.name}"`);
   }
-  project.provide("apiUrl", stack.apiUrl);
-  project.provide("lambdaUrl", stack.lambdaUrl);
-  project.provide("wsUrl", stack.wsUrl);
-  project.provide("browserApiUrl", browserStack.apiUrl);
-  project.provide("browserWsUrl", browserStack.wsUrl);
-  return async () => {
-    await Promise.all([stack.stop(), browserStack?.stop()]);
-  };
 }
