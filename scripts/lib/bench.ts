@@ -328,6 +328,19 @@ async function migrateDatabase(databaseUrl: string | undefined): Promise<void> {
   }
 }
 
+/** serverless-offline in `mode` on the bench's ports, over its database and the given Redis. */
+function startBenchStack(mode: Mode, options: BenchOptions, redisUrl: string | undefined): Promise<Stack> {
+  return startStack({
+    apiPort: options.apiPort,
+    lambdaPort: options.lambdaPort,
+    inProcess: mode === "inprocess",
+    env: {
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    },
+  });
+}
+
 export async function bench(options: BenchOptions): Promise<ModeResult[]> {
   const results: ModeResult[] = [];
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
@@ -351,15 +364,7 @@ export async function bench(options: BenchOptions): Promise<ModeResult[]> {
       log(`Starting serverless-offline (${mode}) on ${apiUrl}`);
       let stack: Stack | undefined;
       try {
-        stack = await startStack({
-          apiPort: options.apiPort,
-          lambdaPort: options.lambdaPort,
-          inProcess: mode === "inprocess",
-          env: {
-            ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-          },
-        });
+        stack = await startBenchStack(mode, options, options.redisUrl);
         const up = await benchStack(mode, apiUrl, lambdaUrl, options);
         results.push(up);
         if (options.redisDown) {
@@ -367,15 +372,7 @@ export async function bench(options: BenchOptions): Promise<ModeResult[]> {
           stack = undefined;
           const deadUrl = `redis://127.0.0.1:${await deadPort()}`;
           log(`Starting serverless-offline (${mode}) with REDIS_URL=${deadUrl} (nothing listens there)`);
-          stack = await startStack({
-            apiPort: options.apiPort,
-            lambdaPort: options.lambdaPort,
-            inProcess: mode === "inprocess",
-            env: {
-              ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-              REDIS_URL: deadUrl,
-            },
-          });
+          stack = await startBenchStack(mode, options, deadUrl);
           up.rows.push(...(await benchRedisDown(mode, apiUrl, up, options)));
         }
       } finally {

@@ -86,6 +86,16 @@ async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<vo
   );
 }
 
+/** A serverless-offline stack over a migrated database, on the given API, Lambda and WebSocket ports. */
+async function migratedStack(
+  databaseUrl: string,
+  redisUrl: string,
+  [apiPort, lambdaPort, wsPort]: [number, number, number],
+) {
+  await migrateDatabase(databaseUrl);
+  return startStack({ apiPort, lambdaPort, wsPort, env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } });
+}
+
 /**
  * What each vitest project needs, started once per run of that project: `integration` a migrated
  * test database; `contract` also the serverless-offline stack over it; `browser` its own database
@@ -97,26 +107,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await migrateDatabase(TEST_DATABASE_URL);
       return async () => {};
     case "contract": {
-      await migrateDatabase(TEST_DATABASE_URL);
-      const stack = await startStack({
-        apiPort: TEST_API_PORT,
-        lambdaPort: TEST_LAMBDA_PORT,
-        wsPort: TEST_WS_PORT,
-        env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL },
-      });
+      const stack = await migratedStack(TEST_DATABASE_URL, TEST_REDIS_URL, [
+        TEST_API_PORT,
+        TEST_LAMBDA_PORT,
+        TEST_WS_PORT,
+      ]);
       project.provide("apiUrl", stack.apiUrl);
       project.provide("lambdaUrl", stack.lambdaUrl);
       project.provide("wsUrl", stack.wsUrl);
       return stack.stop;
     }
     case "browser": {
-      await migrateDatabase(BROWSER_DATABASE_URL);
-      const stack = await startStack({
-        apiPort: BROWSER_API_PORT,
-        lambdaPort: BROWSER_LAMBDA_PORT,
-        wsPort: BROWSER_WS_PORT,
-        env: { DATABASE_URL: BROWSER_DATABASE_URL, REDIS_URL: BROWSER_REDIS_URL },
-      });
+      const stack = await migratedStack(BROWSER_DATABASE_URL, BROWSER_REDIS_URL, [
+        BROWSER_API_PORT,
+        BROWSER_LAMBDA_PORT,
+        BROWSER_WS_PORT,
+      ]);
       try {
         await ensureBrowserTasks(stack.apiUrl, stack.lambdaUrl);
       } catch (error) {
