@@ -6,13 +6,13 @@ import { devAuthEnv } from "./scripts/lib/dev-keys";
 // control secret stays out, so integration tests may call seed and maintain directly.
 const { CONTROL_SECRET: _secret, ...authEnv } = devAuthEnv();
 
-// One run covers every test. Files run one at a time: integration, contract and browser tests
-// share one PostgreSQL, one Redis and one serverless-offline stack, and this box has 2 cores.
+const GLOBAL_SETUP = ["functions/test/support/global-setup.ts"];
+
+// Four projects; `npm test` runs them all, `npm run test:<project>` one. Only `unit` runs without
+// services. The others share one PostgreSQL, one Redis and serverless-offline stacks on a 2-core box,
+// so their files run one at a time; the global setup starts what each project needs (see there).
 export default defineConfig({
   test: {
-    include: ["functions/test/**/*.test.ts", "web/test/**/*.test.{ts,tsx}"],
-    globalSetup: ["functions/test/support/global-setup.ts"],
-    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ["default"],
@@ -24,5 +24,48 @@ export default defineConfig({
       ...SUITE_RATE_LIMITS,
       ...authEnv,
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          sequence: { groupOrder: 0 },
+          include: ["functions/test/unit/**/*.test.ts", "web/test/unit/**/*.test.{ts,tsx}"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          // One project at a time (projects otherwise run in parallel): they share the test database.
+          sequence: { groupOrder: 1 },
+          include: ["functions/test/integration/**/*.test.ts"],
+          globalSetup: GLOBAL_SETUP,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "contract",
+          sequence: { groupOrder: 2 },
+          include: ["functions/test/contract/**/*.test.ts", "functions/test/deploy/**/*.test.ts"],
+          globalSetup: GLOBAL_SETUP,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          sequence: { groupOrder: 3 },
+          include: ["web/test/browser/**/*.browser.test.ts"],
+          globalSetup: GLOBAL_SETUP,
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

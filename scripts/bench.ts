@@ -1,8 +1,10 @@
-// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search]
+// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down]
 // npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
-// a different number. Tables on stdout; JSON and README-tables.md under bench-results/.
+// a different number. --redis-down measures reads and writes again with REDIS_URL at a dead port,
+// next to the same scenarios with Redis up. Tables on stdout; JSON and README-tables.md under
+// bench-results/.
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { bench, type Mode } from "./lib/bench";
@@ -19,6 +21,7 @@ const { values: flags } = parseArgs({
     reseed: { type: "boolean", default: false },
     costs: { type: "boolean", default: false },
     rounds: { type: "string", default: "2" },
+    "redis-down": { type: "boolean", default: false },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -48,6 +51,7 @@ const options = {
   outDir: path.resolve(__dirname, "..", flags.out),
   only: flags.only ? new RegExp(flags.only, "i") : undefined,
   reseed: flags.reseed,
+  redisDown: flags["redis-down"],
 };
 
 (flags.costs

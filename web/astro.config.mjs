@@ -34,8 +34,6 @@ export default defineConfig({
   preview: { port: 4321, host: true },
   vite: {
     plugins: [devSession()],
-    // The grid imports the API's types from ../functions; let the dev server read that far up.
-    server: { fs: { allow: [".."] } },
     // Pre-bundled at dev-server start: discovered lazily, they make Vite re-optimize on the first
     // page load and answer the island's import with "504 Outdated Optimize Dep".
     optimizeDeps: {

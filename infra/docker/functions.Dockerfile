@@ -27,6 +27,7 @@ WORKDIR /app
 RUN chown node:node /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json serverless.yml tsconfig.json ./
+COPY contract ./contract
 COPY functions/src ./functions/src
 COPY infra/migrations ./infra/migrations
 COPY infra/serverless ./infra/serverless

@@ -12,7 +12,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY functions/src ./functions/src
+COPY contract ./contract
 COPY web ./web
 ARG PUBLIC_API_URL=http://localhost:3000
 ARG PUBLIC_WS_URL=ws://localhost:3001

@@ -8,8 +8,6 @@
 //    `package` and `deploy` therefore build in a folder of their own, which they remove after.
 // 3. A function invoked asynchronously (InvocationType "Event") that throws would kill the offline
 //    process; `offline` installs the guard in unhandled-rejection-guard.cjs.
-"use strict";
-
 class FrameworkFixes {
   constructor(serverless) {
     const runtimes = serverless.configSchemaHandler?.schema?.definitions?.awsLambdaRuntime?.enum;
@@ -25,7 +23,8 @@ class FrameworkFixes {
     const service = serverless.service;
     if ((command === "package" || command === "deploy") && service) {
       service.custom = service.custom ?? {};
-      const esbuild = (service.custom.esbuild = service.custom.esbuild ?? {});
+      service.custom.esbuild = service.custom.esbuild ?? {};
+      const esbuild = service.custom.esbuild;
       esbuild.outputWorkFolder = esbuild.outputWorkFolder ?? `.esbuild/${command}-${process.pid}`;
     }
   }

@@ -2,8 +2,8 @@
 // must not be answered from a cache vary per request (random cursor, position, filter, term, id),
 // so every one is a miss that reaches PostgreSQL; the query cache still stores what it reads.
 import type { Request } from "autocannon";
+import { SORT_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
 import { SEED_NOUNS, TITLE_WORDS } from "../../functions/src/seed/data";
-import { SORT_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "../../functions/src/tasks/schemas";
 import { mintDevToken } from "./dev-keys";
 
 export interface Target {

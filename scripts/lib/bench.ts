@@ -1,7 +1,10 @@
 // npm run bench: the scenarios of bench-scenarios.ts with autocannon against serverless-offline,
 // one markdown table per runtime mode, JSON under bench-results/. Ratios are against /ping in the
 // same run, so a busy machine shifts every row alike.
+
+import { once } from "node:events";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import autocannon, { type Result } from "autocannon";
@@ -36,7 +39,20 @@ export interface BenchOptions {
   outDir: string;
   only?: RegExp;
   reseed: boolean;
+  /** After each mode's run, the same stack with REDIS_URL at a dead port: the REDIS_DOWN scenarios again. */
+  redisDown: boolean;
 }
+
+/** Scenarios measured again with Redis unreachable, next to their Redis-up row. */
+export const REDIS_DOWN_SCENARIOS = [
+  "first page, cold",
+  "filter + sort",
+  "get by random id",
+  "create",
+  "update",
+];
+/** With Redis down a request costs what it costs with Redis up minus the cache work: p99 within this. */
+const REDIS_DOWN_P99_SLACK_MS = 5;
 
 export interface Row {
   scenario: string;
@@ -150,6 +166,32 @@ export async function benchStack(
     (scenario) => !options.only || scenario.name === "ping" || options.only.test(scenario.name),
   );
   const loadavgBefore = os.loadavg();
+  const rows = await measure(mode, apiUrl, list, options, (base, scenario) => judge(base, scenario));
+  return {
+    mode,
+    startedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, loadavgBefore, loadavgAfter: os.loadavg(), node: process.version },
+    count: options.count,
+    durationSec: options.durationSec,
+    connections: options.connections,
+    rows,
+  };
+}
+
+type Judge = (
+  row: Omit<Row, "met" | "why" | "target">,
+  scenario: Scenario,
+) => Pick<Row, "met" | "why" | "target">;
+
+/** Runs each scenario (warm-up, then the measured run) and judges its row; ratios against ping. */
+async function measure(
+  mode: Mode | "running",
+  apiUrl: string,
+  list: Scenario[],
+  options: BenchOptions,
+  judgeRow: Judge,
+  suffix = "",
+): Promise<Row[]> {
   const rows: Row[] = [];
   let pingRate = 0;
   for (const scenario of list) {
@@ -158,7 +200,7 @@ export async function benchStack(
     const reqPerSec = Math.round(result.requests.average);
     if (scenario.name === "ping") pingRate = reqPerSec;
     const base = {
-      scenario: scenario.name,
+      scenario: `${scenario.name}${suffix}`,
       what: scenario.what,
       reqPerSec,
       p50: result.latency.p50,
@@ -171,21 +213,61 @@ export async function benchStack(
       ),
       ratio: pingRate > 0 ? Math.round((reqPerSec / pingRate) * 100) / 100 : null,
     };
-    const row = { ...base, ...judge(base, scenario) };
+    const row = { ...base, ...judgeRow(base, scenario) };
     rows.push(row);
     log(
-      `${mode.padEnd(9)} ${scenario.name.padEnd(26)} ${String(reqPerSec).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}+${row.non2xx}`,
+      `${mode.padEnd(9)} ${row.scenario.padEnd(26)} ${String(reqPerSec).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}+${row.non2xx}`,
     );
   }
-  return {
+  return rows;
+}
+
+/** A port nothing listens on: taken from the OS and released. */
+async function deadPort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The REDIS_DOWN scenarios against a stack whose REDIS_URL points at a dead port, each judged
+ * against its Redis-up row: p99 within REDIS_DOWN_P99_SLACK_MS, no errors. Rows are appended to
+ * the Redis-up result so the table shows both side by side.
+ */
+async function benchRedisDown(
+  mode: Mode,
+  apiUrl: string,
+  up: ModeResult,
+  options: BenchOptions,
+): Promise<Row[]> {
+  const data = await loadScenarioData(apiUrl, options.count);
+  const list = scenarios(data).filter(
+    (scenario) => scenario.name === "ping" || REDIS_DOWN_SCENARIOS.includes(scenario.name),
+  );
+  const rows = await measure(
     mode,
-    startedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, loadavgBefore, loadavgAfter: os.loadavg(), node: process.version },
-    count: options.count,
-    durationSec: options.durationSec,
-    connections: options.connections,
-    rows,
-  };
+    apiUrl,
+    list,
+    options,
+    (row, scenario) => {
+      const upRow = up.rows.find((candidate) => candidate.scenario === scenario.name);
+      if (!upRow || scenario.name === "ping") return judge(row, scenario);
+      const limit = upRow.p99 + REDIS_DOWN_P99_SLACK_MS;
+      const problems = [
+        ...(row.errors + row.non2xx > 0 ? [`${row.errors + row.non2xx} errors`] : []),
+        ...(row.p99 > limit ? [`p99 ${row.p99} ms vs ${upRow.p99} ms with Redis up`] : []),
+      ];
+      return {
+        target: `p99 <= ${limit} ms (Redis up + ${REDIS_DOWN_P99_SLACK_MS}), 0 errors`,
+        met: problems.length === 0,
+        why: problems.join("; "),
+      };
+    },
+    " (Redis down)",
+  );
+  return rows;
 }
 
 export function markdownTable(result: ModeResult): string {
@@ -254,11 +336,29 @@ export async function migrateDatabase(databaseUrl: string | undefined): Promise<
   }
 }
 
+/** serverless-offline in `mode` on the bench's ports, over its database and the given Redis. */
+function startBenchStack(mode: Mode, options: BenchOptions, redisUrl: string | undefined): Promise<Stack> {
+  return startStack({
+    apiPort: options.apiPort,
+    lambdaPort: options.lambdaPort,
+    inProcess: mode === "inprocess",
+    env: {
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    },
+  });
+}
+
 export async function bench(options: BenchOptions): Promise<ModeResult[]> {
   const results: ModeResult[] = [];
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const lambdaUrl = `http://127.0.0.1:${options.lambdaPort}`;
   if (options.modes.length === 0 && (await answers(`${apiUrl}/ping`))) {
+    if (options.redisDown) {
+      throw new Error(
+        `--redis-down starts its own stacks: stop the stack on port ${options.apiPort} or pick free ports (API_PORT, LAMBDA_PORT)`,
+      );
+    }
     log(`Using the stack answering at ${apiUrl}`);
     results.push(await benchStack("running", apiUrl, lambdaUrl, options));
   } else {
@@ -272,16 +372,17 @@ export async function bench(options: BenchOptions): Promise<ModeResult[]> {
       log(`Starting serverless-offline (${mode}) on ${apiUrl}`);
       let stack: Stack | undefined;
       try {
-        stack = await startStack({
-          apiPort: options.apiPort,
-          lambdaPort: options.lambdaPort,
-          inProcess: mode === "inprocess",
-          env: {
-            ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-          },
-        });
-        results.push(await benchStack(mode, apiUrl, lambdaUrl, options));
+        stack = await startBenchStack(mode, options, options.redisUrl);
+        const up = await benchStack(mode, apiUrl, lambdaUrl, options);
+        results.push(up);
+        if (options.redisDown) {
+          await stack.stop();
+          stack = undefined;
+          const deadUrl = `redis://127.0.0.1:${await deadPort()}`;
+          log(`Starting serverless-offline (${mode}) with REDIS_URL=${deadUrl} (nothing listens there)`);
+          stack = await startBenchStack(mode, options, deadUrl);
+          up.rows.push(...(await benchRedisDown(mode, apiUrl, up, options)));
+        }
       } finally {
         await stack?.stop();
       }

@@ -2,9 +2,9 @@
 // key and direction at several depths, by position (offset) and by keyset cursor. This isolates
 // the handler's own cost: what a Lambda bills, whatever the runtime in front of it.
 import type { Context } from "aws-lambda";
+import { SORT_KEYS } from "#contract/constants";
 import { handler as listTasks } from "../../functions/src/handlers/list-tasks";
 import { query } from "../../functions/src/platform/db";
-import { SORT_KEYS } from "../../functions/src/tasks/schemas";
 
 export interface TimingRow {
   sort: string;
@@ -17,7 +17,9 @@ export interface TimingRow {
 
 const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
-async function invokeList(params: Record<string, string>): Promise<{ ms: number; body: any }> {
+async function invokeList(
+  params: Record<string, string>,
+): Promise<{ ms: number; body: { nextCursor: string | null } }> {
   const event = {
     rawPath: "/tasks",
     queryStringParameters: params,
@@ -25,7 +27,10 @@ async function invokeList(params: Record<string, string>): Promise<{ ms: number;
     requestContext: { http: { method: "GET", path: "/tasks" }, requestId: "timing" },
   };
   const started = performance.now();
-  const result = (await (listTasks as any)(event, context)) as { statusCode: number; body: string };
+  const result = (await listTasks(event as unknown as Parameters<typeof listTasks>[0], context)) as {
+    statusCode: number;
+    body: string;
+  };
   const ms = performance.now() - started;
   if (result.statusCode !== 200) throw new Error(`list answered ${result.statusCode}: ${result.body}`);
   return { ms, body: JSON.parse(result.body) };

@@ -2,10 +2,10 @@
 // Pages are keyset-paged on (at, id) descending, the order of the indexes and of the partitions,
 // and rendered to JSON by PostgreSQL like task pages.
 import * as z from "zod";
+import type { AuditQuery, HistoryQuery } from "#contract/audit";
 import { query } from "../platform/db";
 import { BadRequestError } from "../platform/errors";
 import { SqlParams } from "../tasks/query";
-import type { AuditQuery, HistoryQuery } from "./schemas";
 
 const CursorPayload = z.strictObject({
   /** `at` in microseconds since the epoch, as PostgreSQL printed it: exact, unlike a JS Date. */

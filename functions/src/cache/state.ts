@@ -26,11 +26,14 @@ export const cacheClient = (): CacheClient | undefined => redisClient<CacheComma
 /** The epoch this process believes in, read (or created) once and then trusted until a script says otherwise. */
 export async function currentEpoch(redis: CacheClient): Promise<string> {
   if (cacheState.epoch) return cacheState.epoch;
-  const found = await redis.get(EPOCH_KEY);
-  if (found) return (cacheState.epoch = found);
-  // Missing (first start, FLUSHALL or eviction): a fresh token means nothing older is ever read.
-  await redis.set(EPOCH_KEY, newToken(), "NX");
-  return (cacheState.epoch = (await redis.get(EPOCH_KEY)) ?? newToken());
+  let found = await redis.get(EPOCH_KEY);
+  if (!found) {
+    // Missing (first start, FLUSHALL or eviction): a fresh token means nothing older is ever read.
+    await redis.set(EPOCH_KEY, newToken(), "NX");
+    found = (await redis.get(EPOCH_KEY)) ?? newToken();
+  }
+  cacheState.epoch = found;
+  return found;
 }
 
 /** The epoch readers see now, not the one this process last used (health, diagnostics). */

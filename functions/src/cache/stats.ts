@@ -31,7 +31,7 @@ export function outcome(value: CacheOutcome): void {
 }
 
 export function flushStatsSoon(redis: Redis | undefined): void {
-  if (!redis || redis.status !== "ready" || Date.now() - lastFlush < 1_000) return;
+  if (redis?.status !== "ready" || Date.now() - lastFlush < 1_000) return;
   const entries = Object.entries(unflushed).filter(([, n]) => n);
   if (entries.length === 0) return;
   lastFlush = Date.now();

@@ -1,5 +1,5 @@
+import { AuditQuery } from "#contract/audit";
 import { auditEntries } from "../audit/repository";
-import { AuditQuery } from "../audit/schemas";
 import { httpHandler, json, parseInput } from "../platform/http";
 
 /** GET /audit: every recorded change, newest first; filters actor, action, taskId, since, until. */

@@ -1,6 +1,6 @@
+import { TaskPath } from "#contract/schemas";
 import { auditContextOf } from "../audit/context";
 import { expectedVersionFrom, httpHandler, noContent, parseInput } from "../platform/http";
-import { TaskPath } from "../tasks/schemas";
 import { deleteTask } from "../tasks/service";
 
 /** DELETE /tasks/{id}: 204; with If-Match only if the task is still at that version. */

@@ -1,7 +1,7 @@
+import { etagOf } from "#contract/constants";
+import { TaskPath } from "#contract/schemas";
 import { httpHandler, json, parseInput } from "../platform/http";
 import { noneMatchHits } from "../platform/preconditions";
-import { etagOf } from "../tasks/page-body";
-import { TaskPath } from "../tasks/schemas";
 import { readTask } from "../tasks/service";
 
 /** GET /tasks/{id}: one task with its version as ETag; If-None-Match answers 304. */

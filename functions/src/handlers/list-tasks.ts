@@ -1,5 +1,5 @@
+import { ListTasksQuery } from "#contract/schemas";
 import { httpHandler, json, parseInput } from "../platform/http";
-import { ListTasksQuery } from "../tasks/schemas";
 import { listTaskPage } from "../tasks/service";
 
 /** GET /tasks: keyset pages, position jumps (offset), sorting, filters and search. */

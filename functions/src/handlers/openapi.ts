@@ -1,5 +1,5 @@
+import { buildOpenApiDocument } from "#contract/openapi";
 import { httpHandler, json } from "../platform/http";
-import { buildOpenApiDocument } from "../platform/openapi";
 
 // Built once per cold start; the schemas cannot change while the function lives.
 const document = JSON.stringify(buildOpenApiDocument());

@@ -1,8 +1,8 @@
+import { HistoryQuery } from "#contract/audit";
+import { TaskPath } from "#contract/schemas";
 import { taskExists, taskHistory } from "../audit/repository";
-import { HistoryQuery } from "../audit/schemas";
 import { NotFoundError } from "../platform/errors";
 import { httpHandler, json, parseInput } from "../platform/http";
-import { TaskPath } from "../tasks/schemas";
 
 /** GET /tasks/{id}/history: who changed what, newest first, cursor-paged; outlives the task. */
 export const handler = httpHandler(

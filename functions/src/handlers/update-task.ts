@@ -1,8 +1,8 @@
+import { etagOf } from "#contract/constants";
+import { TaskPath, UpdateTaskInput } from "#contract/schemas";
 import { auditContextOf } from "../audit/context";
 import { BadRequestError } from "../platform/errors";
 import { expectedVersionFrom, httpHandler, json, parseInput } from "../platform/http";
-import { etagOf } from "../tasks/page-body";
-import { TaskPath, UpdateTaskInput } from "../tasks/schemas";
 import { updateTask } from "../tasks/service";
 
 /** PATCH /tasks/{id}: partial update; If-Match or body.version makes a stale write a 412. */

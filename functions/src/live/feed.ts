@@ -7,11 +7,13 @@
 //
 // Clients number-check what they get: a gap in seq means something was missed, and they ask for it
 // (hello/resync on the socket, answered from the stream) or reload when the stream no longer has it.
+
+import { TASK_STATUSES } from "#contract/constants";
+import { COUNTER_KINDS, type Counters, type StatusCounts } from "#contract/live";
 import { config } from "../platform/config";
 import { invokeFunction } from "../platform/lambda-invoke";
 import { log } from "../platform/logger";
 import { activityCounts } from "../tasks/repository";
-import { TASK_STATUSES } from "../tasks/schemas";
 import type { TaskRecord } from "../tasks/task-record";
 import * as store from "./store";
 
@@ -20,16 +22,6 @@ export const OFFLINE_CREDENTIALS = { accessKeyId: "offline", secretAccessKey: "o
 
 // ---------------------------------------------------------------------------------------------
 // Counters
-
-export type StatusCounts = Record<(typeof TASK_STATUSES)[number], number>;
-export interface Counters {
-  created: number;
-  updated: number;
-  deleted: number;
-  byStatus: { created: StatusCounts; updated: StatusCounts; deleted: StatusCounts };
-}
-
-const KINDS = ["created", "updated", "deleted"] as const;
 
 /**
  * Field by field the larger of Redis's count (every published write, atomic) and the highest value
@@ -57,7 +49,7 @@ export async function reconcileCounters(): Promise<void> {
     fields[row.kind] = (fields[row.kind] ?? 0) + row.n;
     fields[`${row.kind}:${row.status}`] = row.n;
   }
-  for (const kind of KINDS) fields[kind] ??= 0;
+  for (const kind of COUNTER_KINDS) fields[kind] ??= 0;
   await store.mergePgCounters(fields);
 }
 

@@ -17,6 +17,7 @@
 //   mt:live:drain:lock|cursor  the one running fan-out and the last event it delivered
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
+import type { LiveEventType } from "#contract/live";
 import { config } from "../platform/config";
 import { closeRedis, defineScripts, redisConfigured, withRedis } from "../platform/redis";
 
@@ -184,8 +185,6 @@ export async function isConnected(id: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-export type LiveEventType = "task.created" | "task.updated" | "task.deleted" | "tasks.seeded";
-
 export interface PublishInput {
   type: LiveEventType;
   id?: string;
@@ -276,7 +275,7 @@ export async function readCounterFields(): Promise<{
 
 /** Raises the PostgreSQL snapshot field by field; never lowers one. */
 export async function mergePgCounters(fields: Record<string, number>): Promise<void> {
-  const args = Object.entries(fields).flatMap(([field, n]) => [field, n]);
+  const args = Object.entries(fields).flat();
   if (args.length === 0) return;
   return live(async (r) => {
     await r.liveMaxMerge(K.pgCounters, ...args);

@@ -146,7 +146,7 @@ function requestLog(): middy.MiddlewareObj<ApiEvent, ApiResult> {
   };
 }
 
-/** Server-Timing (db, cache) and X-Cache on every response, from what db.ts and cache.ts recorded. */
+/** Server-Timing (db, cache) and X-Cache on every response, from what db.ts and the cache recorded. */
 function requestMetrics(): middy.MiddlewareObj<ApiEvent, ApiResult> {
   const addHeaders = (request: middy.Request<ApiEvent, ApiResult>) => {
     const metrics = metricsByEvent.get(request.event);

@@ -1,5 +1,5 @@
 // Per-request timing of the database and the cache, carried by AsyncLocalStorage so that db.ts and
-// cache.ts record what they spent without handlers passing anything around; http.ts turns it into
+// the cache record what they spent without handlers passing anything around; http.ts turns it into
 // the Server-Timing and X-Cache headers.
 import { AsyncLocalStorage } from "node:async_hooks";
 

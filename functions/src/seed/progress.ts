@@ -1,23 +1,10 @@
 // How far a running bulk load is, read from the rows the seed function records as it goes (chunks
 // loaded, indexes built): the same answer for the site (GET /seed/status), for `npm start`'s
 // terminal and for a load started from another terminal with `npm run seed`.
+import type { SeedProgress } from "#contract/seed";
 import { getPool, type Queryable, query } from "../platform/db";
 
-export interface SeedProgress {
-  state: "loading";
-  loadId: string;
-  mode: "replace" | "append";
-  /** Rows the load will have. */
-  count: number;
-  rowsLoaded: number;
-  /** "load" while chunks are COPYed, "build" while indexes, fences and the swap run. */
-  phase: "load" | "build";
-  /** 0..1 over the whole load, estimated (see BUILD_PER_LOAD). */
-  fraction: number;
-  elapsedMs: number;
-  /** Estimated time left; null until there is a rate to go by. */
-  etaMs: number | null;
-}
+export type { SeedProgress };
 
 /**
  * Building indexes, fences and the swap takes about this many times as long as COPYing the rows:

@@ -8,9 +8,9 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { type AuditContext, systemAuditContext } from "../audit/context";
 import { auditSummary } from "../audit/sql";
-import { connectDedicated, query } from "../platform/db";
-import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
-import { FENCE_SPACING, fenceSelect, rebuildFences } from "../tasks/repository";
+import { connectDedicated } from "../platform/db";
+import { SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
+import { fenceSelect, rebuildFences } from "../tasks/repository";
 import { COPY_COLUMNS, copyText, type SeedSpec } from "./data";
 import {
   type ChunkResult,

@@ -2,10 +2,9 @@
 // it belongs to, so a cursor replayed against another sort or filter set is refused, not misread.
 import { createHash } from "node:crypto";
 import * as z from "zod";
+import { LIST_FILTER_KEYS, MAX_TASK_ID } from "#contract/constants";
+import { isStorableText, type ListFilters, type SortSpec } from "#contract/schemas";
 import { InvalidCursorError } from "../platform/errors";
-import { isStorableText, LIST_FILTER_KEYS, type ListFilters, type SortSpec } from "./schemas";
-
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 const CursorPayload = z.strictObject({
   /** query fingerprint */
@@ -16,7 +15,7 @@ const CursorPayload = z.strictObject({
   i: z
     .string()
     .regex(/^[1-9]\d{0,18}$/)
-    .refine((id) => /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT),
+    .refine((id) => /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_TASK_ID),
   /** "n": rows after the boundary, "p": rows before it */
   d: z.enum(["n", "p"]),
 });

@@ -9,5 +9,3 @@ export function renderPage(page: ListResult): string {
     page.offset,
   )}}`;
 }
-
-export const etagOf = (version: number): string => `"${version}"`;

@@ -1,13 +1,9 @@
 // Pure SQL building for task lists: orderings, filters and keyset conditions. No I/O here, so the
 // rules that keep pagination total and injection-proof are unit-tested without a database.
+
+import { LIST_FILTER_KEYS, type ListFilterKey, TASK_PRIORITIES } from "#contract/constants";
+import type { ListFilters, SortSpec } from "#contract/schemas";
 import { InvalidCursorError } from "../platform/errors";
-import {
-  LIST_FILTER_KEYS,
-  type ListFilterKey,
-  type ListFilters,
-  type SortSpec,
-  TASK_PRIORITIES,
-} from "./schemas";
 
 export type SortKeyName = SortSpec["key"];
 

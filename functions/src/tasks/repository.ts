@@ -1,7 +1,19 @@
-// The only module that runs SQL against the task tables. Rows leave as JSON text built by
-// PostgreSQL, so list pages never materialise per-row JS objects.
+// Every statement the API runs against the task tables (reads, writes, positions, stats, upkeep);
+// bulk loads are functions/src/seed/repository.ts's. Rows leave as JSON text built by PostgreSQL,
+// so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import type {
+  CreateTaskInput,
+  ListFilters,
+  ListTasksQuery,
+  SortSpec,
+  TaskStats,
+  Total,
+  UpdateTaskInput,
+} from "#contract/schemas";
+import { pickFilters } from "#contract/schemas";
 import type { AuditContext } from "../audit/context";
 import { auditRowsFrom } from "../audit/sql";
 import {
@@ -34,16 +46,6 @@ import {
   TASK_JSON,
   walkColumns,
 } from "./query";
-import type {
-  CreateTaskInput,
-  ListFilters,
-  ListTasksQuery,
-  SortSpec,
-  TaskStats,
-  Total,
-  UpdateTaskInput,
-} from "./schemas";
-import { pickFilters, TASK_PRIORITIES, TASK_STATUSES } from "./schemas";
 import { readSearchPage } from "./search-plan";
 import { TASK_RECORD_COLUMNS, type TaskRecord, type TaskRecordRow, toTaskRecord } from "./task-record";
 

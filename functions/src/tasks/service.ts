@@ -1,6 +1,13 @@
 // What the handlers call: the repository read through the cache and written through it. The
 // order is always PostgreSQL first, then Redis, then the response, so a client that got an answer
 // finds its write in every cached view; when Redis cannot answer, PostgreSQL does.
+
+import {
+  type CreateTaskInput,
+  type ListTasksQuery,
+  pickFilters,
+  type UpdateTaskInput,
+} from "#contract/schemas";
 import type { AuditContext } from "../audit/context";
 import { fillTasks, getTasks, noteRead, writeThrough } from "../cache/entries";
 import { cacheHealth as readCacheHealth } from "../cache/health";
@@ -21,7 +28,6 @@ import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import { renderPage } from "./page-body";
 import { hasFilters, SORT_COLUMNS } from "./query";
 import * as repo from "./repository";
-import { type CreateTaskInput, type ListTasksQuery, pickFilters, type UpdateTaskInput } from "./schemas";
 import type { TaskRecord } from "./task-record";
 
 setIndexReader(repo.indexRows);

@@ -1,8 +1,9 @@
 // A task as the code passes it around: its API JSON, built by PostgreSQL and passed through
 // untouched, next to the facts the cache and the live feed need. The facts come from typed columns
 // of the same row, never parsed back out of the JSON text (whose spacing is PostgreSQL's business).
+
+import type { Task } from "#contract/schemas";
 import { iso, TASK_JSON } from "./query";
-import type { Task } from "./schemas";
 
 export interface TaskRecord {
   id: string;

@@ -26,8 +26,19 @@ import {
 } from "../support/services";
 
 const ROOT = path.resolve(__dirname, "../../..");
+/** The parts of a compose service these tests read. */
+interface ComposeService {
+  image?: string;
+  volumes: string[];
+  ports: string[];
+  build: { dockerfile: string };
+  healthcheck?: { test?: unknown };
+  depends_on?: Record<string, unknown>;
+  environment?: Record<string, unknown>;
+  command?: unknown;
+}
 const compose = parse(readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8")) as {
-  services: Record<string, any>;
+  services: Record<"db" | "redis" | "functions" | "web", ComposeService>;
   volumes?: Record<string, unknown>;
 };
 const DOCKERFILES = ["infra/docker/functions.Dockerfile", "infra/docker/web.Dockerfile"];

@@ -29,9 +29,17 @@ const authEnv = devAuthEnv();
 /** A bundle above this has picked up something heavy (a whole library that no longer tree-shakes). */
 const MAX_HANDLER_BYTES = 600 * 1024;
 
+/** What a function returned: an HTTP result for HTTP functions, a plain object for the others. */
+interface InvocationResult {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  [field: string]: unknown;
+}
+
 interface Invocation {
   type: "result" | "error";
-  result?: any;
+  result?: InvocationResult;
   errorType?: string;
   errorMessage?: string;
   stack?: string;
@@ -127,6 +135,7 @@ function resultOf(output: RunOutput, index = 0) {
   if (invocation?.type !== "result") {
     throw new Error(`invocation ${index} failed: ${JSON.stringify(invocation)}\n${output.stderr}`);
   }
+  if (!invocation.result) throw new Error(`invocation ${index} returned nothing\n${output.stderr}`);
   return invocation.result;
 }
 
@@ -184,7 +193,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     const created = response(output, 0);
     expect(created.statusCode).toBe(201);
     expect(created.json).toMatchObject({ title, priority: "high", status: "todo", version: 1 });
-    expect(created.headers.Location).toBe(`/tasks/${created.json.id}`);
+    expect(created.headers?.Location).toBe(`/tasks/${created.json.id}`);
     expect(response(output, 1).json.id).toBe(created.json.id);
     expect(response(output, 2).json.id).not.toBe(created.json.id);
   });
@@ -208,7 +217,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     const found = response(output, 0);
     expect(found.statusCode).toBe(200);
     expect(found.json.id).toBe(task.id);
-    expect(found.headers.ETag).toBe('"1"');
+    expect(found.headers?.ETag).toBe('"1"');
     expect(response(output, 1).statusCode).toBe(404);
   });
 

@@ -4,14 +4,8 @@
 // numbers, instants at and past the edges, forged cursors, wrong types, duplicated keys, huge
 // bodies and wrong content types.
 import fc from "fast-check";
-import {
-  CreateTaskInput,
-  ListTasksQuery,
-  SORT_KEYS,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  UpdateTaskInput,
-} from "../../src/tasks/schemas";
+import { SORT_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from "#contract/schemas";
 
 export interface FuzzRequest {
   method: string;
@@ -203,10 +197,10 @@ const jsonBody = (keys: string[]) =>
 
 /** JSON text of the pairs: duplicated keys kept, strings escaped so unpaired surrogates travel as \ud800. */
 function jsonText(pairs: (readonly [string, unknown])[]): string {
-  const escape = (value: unknown) =>
+  const encode = (value: unknown) =>
     JSON.stringify(value)?.replace(/[\ud800-\udfff]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`) ??
     "null";
-  return `{${pairs.map(([key, value]) => `${escape(key)}:${escape(value)}`).join(",")}}`;
+  return `{${pairs.map(([key, value]) => `${encode(key)}:${encode(value)}`).join(",")}}`;
 }
 
 const rawBody = fc.oneof(

@@ -4,9 +4,10 @@
 // pages it touches must stay far below the table's size.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SORT_KEYS } from "#contract/constants";
+import { ListTasksQuery } from "#contract/schemas";
 import type { Queryable } from "../../src/platform/db";
 import { countTasks, idPlanFor, pageQuery } from "../../src/tasks/repository";
-import { ListTasksQuery, SORT_KEYS } from "../../src/tasks/schemas";
 import { TEST_DATABASE_URL } from "../support/services";
 
 const ROWS = 600_000;

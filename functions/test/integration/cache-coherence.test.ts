@@ -1,6 +1,7 @@
 // Coherence of the Redis cache against PostgreSQL, with both real: every read after a write sees
 // the write, from every endpoint, whatever the cache held before.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ListTasksQuery } from "#contract/schemas";
 import { fillTasks, getTasks } from "../../src/cache/entries";
 import { cacheHealth } from "../../src/cache/health";
 import { indexSnapshot, invalidateAll } from "../../src/cache/position-index";
@@ -12,7 +13,6 @@ import { handler as taskStats } from "../../src/handlers/task-stats";
 import { handler as updateTask } from "../../src/handlers/update-task";
 import { query } from "../../src/platform/db";
 import * as repo from "../../src/tasks/repository";
-import { ListTasksQuery } from "../../src/tasks/schemas";
 import { invalidateCaches, rebuildTaskIndex } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";
 import { invoke } from "../support/events";
@@ -193,7 +193,7 @@ describe("index rebuild", () => {
           const inBatch = rows.filter((row) => ids.includes(row.id));
           // A task this batch just read (its ZADD comes after the delete), one from an earlier
           // batch, one from a later batch; and a new task the snapshot cannot contain.
-          const victims = [inBatch[1]?.id, inBatch.length ? ids[ids.indexOf(inBatch[0]!.id) - 7] : undefined]
+          const victims = [inBatch[1]?.id, inBatch[0] ? ids[ids.indexOf(inBatch[0].id) - 7] : undefined]
             .concat(batches === 2 ? [ids.at(-3)] : [])
             .filter((id): id is string => id !== undefined && !deleted.includes(id));
           for (const id of victims) {
@@ -218,7 +218,7 @@ describe("index rebuild", () => {
     }
     for (const id of created) expect(snapshot).toContain(id);
     // Pages through the index equal PostgreSQL's, deep positions included.
-    for (const offset of ["0", "999", "2995", String(snapshot!.length - 2)]) {
+    for (const offset of ["0", "999", "2995", String((snapshot?.length ?? 2) - 2)]) {
       await expectListMatchesDatabase({ offset, limit: "10" });
       await expectListMatchesDatabase({ offset, limit: "10", sort: "createdAt" });
     }

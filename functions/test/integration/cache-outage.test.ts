@@ -13,15 +13,8 @@ const redis: PrivateRedis = await vi.hoisted(async () => {
 
 const { invoke } = await import("../support/events");
 const { uniqueMarker } = await import("../support/factories");
-const handlers = {
-  create: (await import("../../src/handlers/create-task")).handler,
-  get: (await import("../../src/handlers/get-task")).handler,
-  list: (await import("../../src/handlers/list-tasks")).handler,
-  update: (await import("../../src/handlers/update-task")).handler,
-  remove: (await import("../../src/handlers/delete-task")).handler,
-  stats: (await import("../../src/handlers/task-stats")).handler,
-  health: (await import("../../src/handlers/health")).handler,
-};
+const { importHandlers, timed } = await import("../support/http-handlers");
+const handlers = await importHandlers();
 const { closeCache } = await import("../../src/cache/health");
 const repo = await import("../../src/tasks/repository");
 const { ensureIndex, waitFor } = await import("../support/cache-kit");
@@ -32,12 +25,6 @@ const { ensureIndex, waitFor } = await import("../support/cache-kit");
  * waits for Redis at all (redis-down.test.ts checks that).
  */
 const BUDGET_MS = 1_000;
-
-async function timed(fn: () => Promise<Response>): Promise<Response & { ms: number }> {
-  const started = performance.now();
-  const response = await fn();
-  return { ...response, ms: performance.now() - started };
-}
 
 const get = (id: string) =>
   timed(() => invoke(handlers.get, { path: `/tasks/${id}`, pathParameters: { id } }));

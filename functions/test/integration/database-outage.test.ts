@@ -35,9 +35,11 @@ function outageProxy(target: URL) {
   };
 }
 
+type HttpFunction = typeof import("../../src/handlers/list-tasks").handler;
+
 describe("when PostgreSQL goes away", () => {
   const proxy = outageProxy(new URL(TEST_DATABASE_URL));
-  let handlers: { list: any; health: any };
+  let handlers: { list: HttpFunction; health: HttpFunction };
 
   beforeAll(async () => {
     const port = await proxy.listen();

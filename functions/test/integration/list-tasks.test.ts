@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { SORT_KEYS } from "#contract/constants";
 import { handler as listTasksHandler } from "../../src/handlers/list-tasks";
 import { query } from "../../src/platform/db";
 import { LIVE, orderBy } from "../../src/tasks/query";
 import { rebuildFences } from "../../src/tasks/repository";
-import { SORT_KEYS } from "../../src/tasks/schemas";
 import { invoke } from "../support/events";
 import { insertTasksSql, makeTask, uniqueMarker } from "../support/factories";
 

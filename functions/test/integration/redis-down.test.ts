@@ -5,7 +5,6 @@
 // by a wide margin whatever else the machine is doing.
 import net from "node:net";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import type { Response } from "../support/events";
 
 const deadUrl: string = await vi.hoisted(async () => {
   // A port taken from the OS and released: nothing listens there for the life of this file.
@@ -22,24 +21,12 @@ const deadUrl: string = await vi.hoisted(async () => {
 
 const { invoke } = await import("../support/events");
 const { uniqueMarker } = await import("../support/factories");
-const handlers = {
-  create: (await import("../../src/handlers/create-task")).handler,
-  get: (await import("../../src/handlers/get-task")).handler,
-  list: (await import("../../src/handlers/list-tasks")).handler,
-  update: (await import("../../src/handlers/update-task")).handler,
-  activity: (await import("../../src/handlers/task-activity")).handler,
-  health: (await import("../../src/handlers/health")).handler,
-};
+const { importHandlers, timed } = await import("../support/http-handlers");
+const handlers = await importHandlers();
 const { closeRedis } = await import("../../src/platform/redis");
 
 /** Far below the 3 s connect timeout a request used to pay, far above a PostgreSQL write here. */
 const FAST_MS = 750;
-
-async function timed(fn: () => Promise<Response>): Promise<Response & { ms: number }> {
-  const started = performance.now();
-  const response = await fn();
-  return { ...response, ms: performance.now() - started };
-}
 
 const create = (title: string) =>
   timed(() => invoke(handlers.create, { method: "POST", path: "/tasks", body: { title } }));

@@ -1,17 +1,24 @@
 import { describe, expect, it } from "vitest";
+import { TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import type { ListTasksQuery } from "#contract/schemas";
 import { handler as seed } from "../../src/handlers/seed";
 import { query } from "../../src/platform/db";
 import type { SeedPlan } from "../../src/seed/input";
 import { LIVE, orderBy, SORT_KEY_NAMES } from "../../src/tasks/query";
 import { countTasks, listTasks, taskStats } from "../../src/tasks/repository";
-import { type ListTasksQuery, TASK_PRIORITIES, TASK_STATUSES } from "../../src/tasks/schemas";
 
 // Fixed anchor in the past: some generated expiries are already over, so totals and positions
 // must leave those rows out exactly as the API does.
 const ANCHOR = "2025-06-01T12:00:00Z";
 
 type SeedArgs = Record<string, unknown>;
-const run = (args: SeedArgs) => seed(args) as Promise<any>;
+type SeedOutcome = Awaited<ReturnType<typeof seed>>;
+/** A one-shot load (no action): answers the whole run's report. */
+const run = (args: SeedArgs) =>
+  seed(args) as Promise<Extract<SeedOutcome, { plan: SeedPlan; steps: unknown }>>;
+/** One step of the chunked protocol (begin, load, step, abort). */
+const act = (args: SeedArgs & { action: string }) => seed(args);
+const begin = (args: SeedArgs) => seed({ ...args, action: "begin" }) as Promise<SeedPlan>;
 
 /** A digest of every row, in id order: equal digests mean identical tables. */
 async function tableDigest(): Promise<{ rows: number; digest: string }> {
@@ -86,8 +93,7 @@ describe("seed function", () => {
   it("when a load is split into chunks loaded in any order, then the rows equal a one-shot load", async () => {
     await run({ count: 3_000, truncate: true, seed: 5, anchor: ANCHOR });
     const oneShot = await tableDigest();
-    const plan: SeedPlan = await run({
-      action: "begin",
+    const plan = await begin({
       count: 3_000,
       truncate: true,
       seed: 5,
@@ -95,7 +101,7 @@ describe("seed function", () => {
       chunkRows: 1_000,
     });
     expect(plan.chunks).toBe(3);
-    for (const chunk of [2, 0, 1, 1]) await run({ action: "load", loadId: plan.loadId, chunk });
+    for (const chunk of [2, 0, 1, 1]) await act({ action: "load", loadId: plan.loadId, chunk });
     for (const phase of plan.phases) {
       await Promise.all(phase.map((step) => run({ action: "step", loadId: plan.loadId, step })));
     }
@@ -177,21 +183,20 @@ describe("seed function", () => {
   it("when a replace load is aborted at any point, then the table is unchanged and the staging table gone", async () => {
     await run({ count: 1_200, truncate: true, seed: 8, anchor: ANCHOR });
     const before = await tableDigest();
-    const plan: SeedPlan = await run({
-      action: "begin",
+    const plan = await begin({
       count: 2_000,
       truncate: true,
       seed: 99,
       anchor: ANCHOR,
       chunkRows: 1_000,
     });
-    await run({ action: "load", loadId: plan.loadId, chunk: 0 });
-    await run({ action: "load", loadId: plan.loadId, chunk: 1 });
+    await act({ action: "load", loadId: plan.loadId, chunk: 0 });
+    await act({ action: "load", loadId: plan.loadId, chunk: 1 });
     // Everything but the swap has run: the staging table is complete and indexed.
     for (const phase of plan.phases.slice(0, -1)) {
-      for (const step of phase) await run({ action: "step", loadId: plan.loadId, step });
+      for (const step of phase) await act({ action: "step", loadId: plan.loadId, step });
     }
-    expect(await run({ action: "abort", loadId: plan.loadId })).toMatchObject({ state: "aborted" });
+    expect(await act({ action: "abort", loadId: plan.loadId })).toMatchObject({ state: "aborted" });
     await expect(run({ action: "step", loadId: plan.loadId, step: "swap" })).rejects.toThrow(/aborted/);
     await expect(run({ action: "load", loadId: plan.loadId, chunk: 0 })).rejects.toThrow(/aborted/);
     expect(await tableDigest()).toEqual(before);
@@ -203,16 +208,15 @@ describe("seed function", () => {
   it("when an append load is aborted before its last step, then the table is unchanged", async () => {
     await run({ count: 800, truncate: true, seed: 8, anchor: ANCHOR });
     const before = await tableDigest();
-    const plan: SeedPlan = await run({
-      action: "begin",
+    const plan = await begin({
       count: 1_500,
       seed: 3,
       anchor: ANCHOR,
       chunkRows: 1_000,
     });
-    await run({ action: "load", loadId: plan.loadId, chunk: 1 });
+    await act({ action: "load", loadId: plan.loadId, chunk: 1 });
     await expect(run({ action: "step", loadId: plan.loadId, step: "append" })).rejects.toThrow(/1 of|500 of/);
-    expect(await run({ action: "abort", loadId: plan.loadId })).toMatchObject({ state: "aborted" });
+    expect(await act({ action: "abort", loadId: plan.loadId })).toMatchObject({ state: "aborted" });
     expect(await tableDigest()).toEqual(before);
     await expectExactTotals();
   });

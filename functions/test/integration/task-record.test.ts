@@ -1,8 +1,8 @@
 // The facts next to a task's JSON come from typed columns of the same row: they must say exactly
 // what the JSON says, to the microsecond, or the cache's index and the live feed would drift.
 import { describe, expect, it } from "vitest";
+import { CreateTaskInput, type Task } from "#contract/schemas";
 import { createTask, getTask, getTasks, updateTask } from "../../src/tasks/repository";
-import { CreateTaskInput, type Task } from "../../src/tasks/schemas";
 import { factoryAudit, uniqueMarker } from "../support/factories";
 
 const micros = (iso: string): number => {

@@ -183,13 +183,15 @@ export async function ensureRedis(url: string): Promise<Started> {
 export async function ensureTestServices(urls: {
   databases: string[];
   redis: string[];
+  /** The browser project's Chromium, installed from Debian when missing. */
+  chromium?: boolean;
 }): Promise<() => Promise<void>> {
   const started: Started[] = [];
   const stopAll = async () => {
     for (const service of started.reverse()) await service.stop().catch(() => {});
   };
   try {
-    const chromium = await ensureChromium();
+    const chromium = urls.chromium ? await ensureChromium() : { installed: false, executable: "" };
     if (chromium.installed) console.log(`installed Debian's chromium (${chromium.executable})`);
     await ensureRedisServerBinary();
     const seen = new Set<string>();

@@ -74,18 +74,32 @@ export interface Response {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * The parsed body. Tests assert on it field by field (and check shapes against the OpenAPI
+   * document in the contract tests), so a static type here would only restate each assertion.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: a parsed response body, asserted field by field
   json: () => any;
 }
 
-type Handler = (event: any, context: Context) => Promise<any>;
+interface HandlerResult {
+  statusCode?: number;
+  headers?: Record<string, string | number | boolean>;
+  body?: string;
+}
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HandlerResult | undefined>;
 
 /** Invokes a handler with an event and returns its response with a JSON accessor. */
 export async function invoke(handler: Handler, input: EventInput = {}): Promise<Response> {
   const result = await handler(httpEvent(input), lambdaContext());
+  if (!result || result.statusCode === undefined) throw new Error("the handler answered no HTTP result");
+  const body = result.body ?? "";
   return {
     statusCode: result.statusCode,
-    headers: result.headers ?? {},
-    body: result.body ?? "",
-    json: () => JSON.parse(result.body),
+    headers: Object.fromEntries(
+      Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
+    ),
+    body,
+    json: () => JSON.parse(body),
   };
 }

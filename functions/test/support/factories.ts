@@ -1,10 +1,10 @@
 // Test data built through the repository, each test making its own with a unique marker so that
 // assertions never depend on rows another test created.
 import { randomUUID } from "node:crypto";
+import { CreateTaskInput } from "#contract/schemas";
 import { type AuditContext, systemAuditContext } from "../../src/audit/context";
 import { query } from "../../src/platform/db";
 import { createTask } from "../../src/tasks/repository";
-import { CreateTaskInput } from "../../src/tasks/schemas";
 
 export const uniqueMarker = (prefix = "t"): string => `${prefix}${randomUUID().slice(0, 8)}`;
 
@@ -20,7 +20,7 @@ export const factoryAudit: AuditContext = systemAuditContext("test-factory", {
 export async function makeTask(overrides: TaskOverrides = {}) {
   const input = CreateTaskInput.parse({ title: `Task ${uniqueMarker()}`, ...overrides });
   const created = await createTask(input, factoryAudit);
-  return JSON.parse(created.json) as import("../../src/tasks/schemas").Task;
+  return JSON.parse(created.json) as import("#contract/schemas").Task;
 }
 
 /** Bulk rows straight in SQL for ordering tests: many equal keys, optionally a shared tag. */

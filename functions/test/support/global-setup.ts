@@ -1,5 +1,5 @@
-// Runs once before all tests: waits for PostgreSQL, creates and migrates the test database.
-// With CI=true a missing service fails the run instead of skipping anything.
+// The vitest projects' global setup: waits for PostgreSQL, creates and migrates the databases, starts
+// the stacks a project needs. With CI=true a missing service fails the run instead of skipping anything.
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { SeedClient } from "../../../scripts/lib/seed-client";
@@ -94,46 +94,92 @@ async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<vo
   );
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stopServices = await ensureTestServices({
-    databases: [TEST_DATABASE_URL, BROWSER_DATABASE_URL],
-    redis: [TEST_REDIS_URL, BROWSER_REDIS_URL],
+/** A serverless-offline stack over a migrated database, on the given API, Lambda and WebSocket ports. */
+async function migratedStack(
+  databaseUrl: string,
+  redisUrl: string,
+  [apiPort, lambdaPort, wsPort]: [number, number, number],
+  env: Record<string, string> = {},
+) {
+  await migrateDatabase(databaseUrl);
+  return startStack({
+    apiPort,
+    lambdaPort,
+    wsPort,
+    env: { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...SUITE_RATE_LIMITS, ...env },
   });
-  await migrateDatabase(TEST_DATABASE_URL);
-  await migrateDatabase(BROWSER_DATABASE_URL);
-  const stack = await startStack({
-    apiPort: TEST_API_PORT,
-    lambdaPort: TEST_LAMBDA_PORT,
-    wsPort: TEST_WS_PORT,
-    env: { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, ...SUITE_RATE_LIMITS },
-  });
-  let browserStack: Awaited<ReturnType<typeof startStack>> | undefined;
-  try {
-    browserStack = await startStack({
-      apiPort: BROWSER_API_PORT,
-      lambdaPort: BROWSER_LAMBDA_PORT,
-      wsPort: BROWSER_WS_PORT,
-      env: {
-        DATABASE_URL: BROWSER_DATABASE_URL,
-        REDIS_URL: BROWSER_REDIS_URL,
-        CORS_ORIGIN: BROWSER_SITE_ORIGIN,
-        ...SUITE_RATE_LIMITS,
-      },
-    });
-    await ensureBrowserTasks(browserStack.apiUrl, browserStack.lambdaUrl);
-  } catch (error) {
-    await browserStack?.stop();
-    await stack.stop();
-    await stopServices();
-    throw error;
-  }
-  project.provide("apiUrl", stack.apiUrl);
-  project.provide("lambdaUrl", stack.lambdaUrl);
-  project.provide("wsUrl", stack.wsUrl);
-  project.provide("browserApiUrl", browserStack.apiUrl);
-  project.provide("browserWsUrl", browserStack.wsUrl);
+}
+
+/** Stops what was started, in reverse order, after the project's tests (or a failed setup). */
+function teardown(...steps: Array<() => Promise<void>>): () => Promise<void> {
   return async () => {
-    await Promise.all([stack.stop(), browserStack?.stop()]);
-    await stopServices();
+    for (const step of steps.reverse()) await step();
   };
+}
+
+/**
+ * What each vitest project needs, started once per run of that project: every project but `unit`
+ * first brings its services when nothing answers (ensure-services.ts: the embedded PostgreSQL,
+ * Debian's redis-server, and for `browser` Debian's chromium); `integration` then a migrated test
+ * database; `contract` also the serverless-offline stack over it; `browser` its own database
+ * (seeded once with BROWSER_TASKS tasks) and stack. `unit` has no global setup.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  switch (project.name) {
+    case "integration": {
+      const stopServices = await ensureTestServices({
+        databases: [TEST_DATABASE_URL],
+        redis: [TEST_REDIS_URL],
+      });
+      await migrateDatabase(TEST_DATABASE_URL).catch(async (error: unknown) => {
+        await stopServices();
+        throw error;
+      });
+      return stopServices;
+    }
+    case "contract": {
+      const stopServices = await ensureTestServices({
+        databases: [TEST_DATABASE_URL],
+        redis: [TEST_REDIS_URL],
+      });
+      const stack = await migratedStack(TEST_DATABASE_URL, TEST_REDIS_URL, [
+        TEST_API_PORT,
+        TEST_LAMBDA_PORT,
+        TEST_WS_PORT,
+      ]).catch(async (error: unknown) => {
+        await stopServices();
+        throw error;
+      });
+      project.provide("apiUrl", stack.apiUrl);
+      project.provide("lambdaUrl", stack.lambdaUrl);
+      project.provide("wsUrl", stack.wsUrl);
+      return teardown(stopServices, stack.stop);
+    }
+    case "browser": {
+      const stopServices = await ensureTestServices({
+        databases: [BROWSER_DATABASE_URL],
+        redis: [BROWSER_REDIS_URL],
+        chromium: true,
+      });
+      let stack: Awaited<ReturnType<typeof migratedStack>> | undefined;
+      try {
+        stack = await migratedStack(
+          BROWSER_DATABASE_URL,
+          BROWSER_REDIS_URL,
+          [BROWSER_API_PORT, BROWSER_LAMBDA_PORT, BROWSER_WS_PORT],
+          { CORS_ORIGIN: BROWSER_SITE_ORIGIN },
+        );
+        await ensureBrowserTasks(stack.apiUrl, stack.lambdaUrl);
+      } catch (error) {
+        await stack?.stop();
+        await stopServices();
+        throw error;
+      }
+      project.provide("browserApiUrl", stack.apiUrl);
+      project.provide("browserWsUrl", stack.wsUrl);
+      return teardown(stopServices, stack.stop);
+    }
+    default:
+      throw new Error(`no global setup is defined for the vitest project "${project.name}"`);
+  }
 }

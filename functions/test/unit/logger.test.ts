@@ -1,6 +1,6 @@
 // One logger: every line a request writes, from whichever module, names the request.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { httpHandler, json } from "../../src/platform/http";
+import { httpHandler } from "../../src/platform/http";
 import { log, withRequestId } from "../../src/platform/logger";
 import { invoke } from "../support/events";
 

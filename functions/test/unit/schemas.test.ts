@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CreateTaskInput, ListTasksQuery, TaskPath, UpdateTaskInput } from "../../src/tasks/schemas";
+import { CreateTaskInput, ListTasksQuery, TaskPath, UpdateTaskInput } from "#contract/schemas";
 
 describe("CreateTaskInput", () => {
   it("when a title has surrounding spaces, then it is trimmed; when it is blank, then it is refused", () => {

@@ -2,8 +2,8 @@
 // build time), never code; shapes come from the API's own zod schemas as types only, so no
 // validator ships to the browser.
 import type { z } from "zod";
-import type { HistoryEntry, HistoryPage } from "../../../functions/src/audit/schemas";
-import type { SeedProgress } from "../../../functions/src/seed/progress";
+import type { HistoryEntry, HistoryPage } from "#contract/audit";
+import { etagOf, LIST_FILTER_KEYS, LIST_SET_FILTERS, REQUEST_HEADERS } from "#contract/constants";
 import type {
   CreateTaskInput,
   ErrorBody,
@@ -11,7 +11,8 @@ import type {
   TaskPage,
   TaskStats,
   UpdateTaskInput,
-} from "../../../functions/src/tasks/schemas";
+} from "#contract/schemas";
+import type { SeedProgress } from "#contract/seed";
 import type { PageRequest } from "./block-store";
 import { accessToken } from "./session";
 
@@ -67,11 +68,12 @@ export function listQueryString(params: ListParams, page: PageRequest): string {
   if (page.cursor !== undefined) search.set("cursor", page.cursor);
   if (page.offset !== undefined) search.set("offset", String(page.offset));
   if (params.sort) search.set("sort", params.sort);
-  if (params.status?.length) search.set("status", params.status.join(","));
-  if (params.priority?.length) search.set("priority", params.priority.join(","));
-  for (const key of ["assignee", "tag", "dueAfter", "dueBefore", "q"] as const) {
-    const value = params[key]?.trim();
-    if (value) search.set(key, value);
+  for (const key of LIST_FILTER_KEYS) {
+    const value = params[key];
+    if (value === undefined) continue;
+    if ((LIST_SET_FILTERS as readonly string[]).includes(key)) {
+      if (value.length) search.set(key, (value as readonly string[]).join(","));
+    } else if ((value as string).trim()) search.set(key, (value as string).trim());
   }
   return search.toString();
 }
@@ -127,13 +129,13 @@ export interface VersionedTask {
 export async function getTask(id: string, signal?: AbortSignal): Promise<VersionedTask> {
   const response = await call(`/tasks/${encodeURIComponent(id)}`, { signal });
   const task = (await response.json()) as Task;
-  return { task, etag: response.headers.get("etag") ?? `"${task.version}"` };
+  return { task, etag: response.headers.get("etag") ?? etagOf(task.version) };
 }
 
 export async function createTask(input: NewTask, idempotencyKey: string): Promise<Task> {
   const response = await call("/tasks", {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
+    headers: { "content-type": "application/json", [REQUEST_HEADERS.idempotencyKey]: idempotencyKey },
     body: JSON.stringify(input),
   });
   return (await response.json()) as Task;
@@ -142,11 +144,11 @@ export async function createTask(input: NewTask, idempotencyKey: string): Promis
 export async function updateTask(id: string, patch: TaskPatch, version: number): Promise<VersionedTask> {
   const response = await call(`/tasks/${encodeURIComponent(id)}`, {
     method: "PATCH",
-    headers: { "content-type": "application/json", "if-match": `"${version}"` },
+    headers: { "content-type": "application/json", [REQUEST_HEADERS.ifMatch]: etagOf(version) },
     body: JSON.stringify(patch),
   });
   const task = (await response.json()) as Task;
-  return { task, etag: response.headers.get("etag") ?? `"${task.version}"` };
+  return { task, etag: response.headers.get("etag") ?? etagOf(task.version) };
 }
 
 /** `keepalive` lets the request finish after the page is gone (a delete sent on leaving). */

@@ -5,7 +5,7 @@
 // blocks that left the wanted range are aborted, and a response is applied only if its block
 // is still the one that asked for it in a store that is still alive, so a late answer to an older
 // query can never land in a newer one.
-import type { Task, TaskPage } from "../../../functions/src/tasks/schemas";
+import type { Task, TaskPage } from "#contract/schemas";
 
 export const BLOCK_SIZE = 100;
 

@@ -1,10 +1,17 @@
 // Display names for the API's enums. Typed as exhaustive records over the schema's types, so a
 // status or priority added to the API fails the typecheck here instead of silently missing.
-import type { SortSpec, Task } from "../../../functions/src/tasks/schemas";
+import {
+  DEFAULT_SORT,
+  SORT_KEYS,
+  type SortKey,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  type TaskPriority,
+  type TaskStatus,
+} from "#contract/constants";
 
-export type TaskStatus = Task["status"];
-export type TaskPriority = Task["priority"];
-export type SortKey = SortSpec["key"];
+export type { SortKey, TaskPriority, TaskStatus };
+export { DEFAULT_SORT, SORT_KEYS };
 
 export const STATUS_LABELS: Record<TaskStatus, string> = {
   todo: "To do",
@@ -29,11 +36,8 @@ export const SORT_LABELS: Record<SortKey, string> = {
   status: "Status",
 };
 
-export const STATUSES = Object.keys(STATUS_LABELS) as TaskStatus[];
-export const PRIORITIES = Object.keys(PRIORITY_LABELS) as TaskPriority[];
-export const SORT_KEYS = Object.keys(SORT_LABELS) as SortKey[];
-
-export const DEFAULT_SORT = "-createdAt";
+export const STATUSES: readonly TaskStatus[] = TASK_STATUSES;
+export const PRIORITIES: readonly TaskPriority[] = TASK_PRIORITIES;
 
 /** The direction a first click on a column header sorts by: newest or most urgent first. */
 export const FIRST_DIRECTION: Record<SortKey, "asc" | "desc"> = {

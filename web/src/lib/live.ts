@@ -3,7 +3,8 @@
 // Events carry a seq; the client applies them in order and asks for what it missed (a gap, or a
 // reconnect: hello with the last seq applied). When the server no longer has what was missed, the
 // client says "resync" and the grid reloads its rows in place. Reconnects back off exponentially.
-import type { Task } from "./api";
+import { TASK_STATUSES } from "#contract/constants";
+import { COUNTER_KINDS, type Counters, type LiveEvent, type StatusCounts } from "#contract/live";
 import { API_URL } from "./api";
 import { accessToken } from "./session";
 
@@ -17,17 +18,8 @@ export function withToken(url: string, token: string | undefined): string {
   return `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`;
 }
 
-export type LiveEvent =
-  | { seq: number; type: "task.created" | "task.updated"; id: string; version: number; task: Task }
-  | { seq: number; type: "task.deleted"; id: string }
-  | { seq: number; type: "tasks.seeded"; rows?: number };
-
-export interface LiveCounters {
-  created: number;
-  updated: number;
-  deleted: number;
-  byStatus: Record<"created" | "updated" | "deleted", Record<string, number>>;
-}
+export type { LiveEvent };
+export type LiveCounters = Counters;
 
 export type LiveStatus = "connecting" | "live" | "offline";
 
@@ -51,11 +43,10 @@ export function backoffMs(attempt: number, random = Math.random): number {
 export function mergeCounters(current: LiveCounters | null, next: LiveCounters): LiveCounters {
   if (!current) return next;
   const byStatus = {} as LiveCounters["byStatus"];
-  for (const kind of ["created", "updated", "deleted"] as const) {
-    const statuses = new Set([...Object.keys(current.byStatus[kind]), ...Object.keys(next.byStatus[kind])]);
+  for (const kind of COUNTER_KINDS) {
     byStatus[kind] = Object.fromEntries(
-      [...statuses].map((s) => [s, Math.max(current.byStatus[kind][s] ?? 0, next.byStatus[kind][s] ?? 0)]),
-    );
+      TASK_STATUSES.map((s) => [s, Math.max(current.byStatus[kind][s] ?? 0, next.byStatus[kind][s] ?? 0)]),
+    ) as StatusCounts;
   }
   return {
     created: Math.max(current.created, next.created),

@@ -1,6 +1,14 @@
 // The view lives in the URL (?sort=-dueAt&status=todo,blocked&q=invoice&row=4812000&task=42) so it
 // can be shared and survives a reload. Parsing is forgiving: unknown values are dropped, never
 // sent to the API.
+import {
+  isSearchableTerm,
+  MAX_ASSIGNEE,
+  MAX_QUERY,
+  MAX_TAG,
+  MIN_SEARCH_RUN,
+  TASK_ID_PATTERN,
+} from "#contract/constants";
 import type { ListParams, Task } from "./api";
 import {
   DEFAULT_SORT,
@@ -29,17 +37,9 @@ export interface ViewState {
   task: string | null;
 }
 
-/**
- * The API refuses a search without this many letters or digits in a row (a shorter term cannot use
- * the trigram index); the grid waits for one instead of asking and showing the refusal.
- */
-export const MIN_SEARCH_RUN = 3;
-const SEARCHABLE = new RegExp(`[\\p{L}\\p{N}]{${MIN_SEARCH_RUN}}`, "u");
-
-/** True when the term can be sent as `q` (see MIN_SEARCH_RUN). */
-export function isSearchable(term: string): boolean {
-  return SEARCHABLE.test(term);
-}
+/** True when the term can be sent as `q`: the API refuses one without a run of MIN_SEARCH_RUN. */
+export const isSearchable = isSearchableTerm;
+export { MIN_SEARCH_RUN };
 
 export const DEFAULT_VIEW: ViewState = {
   sort: DEFAULT_SORT,
@@ -75,7 +75,7 @@ function listOf<T extends string>(value: string | null, allowed: readonly T[]): 
 
 export function parseSort(sort: string): { key: SortKey; direction: "asc" | "desc" } {
   const key = sort.replace(/^-/, "");
-  const valid = (SORT_KEYS as string[]).includes(key) ? (key as SortKey) : "createdAt";
+  const valid = (SORT_KEYS as readonly string[]).includes(key) ? (key as SortKey) : "createdAt";
   return { key: valid, direction: sort.startsWith("-") || valid !== key ? "desc" : "asc" };
 }
 
@@ -98,13 +98,13 @@ export function parseViewState(search: string): ViewState {
     sort: formatSort(sort.key, sort.direction),
     status: listOf(params.get("status"), STATUSES),
     priority: listOf(params.get("priority"), PRIORITIES),
-    assignee: (params.get("assignee") ?? "").slice(0, 100),
-    tag: (params.get("tag") ?? "").slice(0, 40),
+    assignee: (params.get("assignee") ?? "").slice(0, MAX_ASSIGNEE),
+    tag: (params.get("tag") ?? "").slice(0, MAX_TAG),
     dueFrom: validDay(params.get("dueFrom")),
     dueTo: validDay(params.get("dueTo")),
-    q: (params.get("q") ?? "").slice(0, 200),
+    q: (params.get("q") ?? "").slice(0, MAX_QUERY),
     row: Number.isSafeInteger(row) && row > 0 ? row : 0,
-    task: task === "new" || (task !== null && /^[1-9]\d{0,18}$/.test(task)) ? task : null,
+    task: task === "new" || (task !== null && TASK_ID_PATTERN.test(task)) ? task : null,
   };
 }
 

@@ -1,16 +1,15 @@
 // Finding and changing tasks through the UI, against the real API. Each run tags its own tasks
 // and looks at them through the tag filter, so the rest of the table does not matter.
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Task } from "../../../functions/src/tasks/schemas";
+import type { Task } from "#contract/schemas";
 import { apiJson, createTask, runTag, track } from "./support/api-client";
 import { screenshot } from "./support/browser";
 import { LOADED_ROW, positionLabel, visibleTitles, waitForTitles } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl } from "./support/site";
 
 const api = apiUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 
 /** Three tasks of this run, created oldest first. */
 async function threeTasks(tag: string): Promise<Task[]> {

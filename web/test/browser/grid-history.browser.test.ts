@@ -2,11 +2,11 @@
 // task) is a step of its own, Back undoes them one by one and only leaves the app at the end.
 import { describe, expect, it } from "vitest";
 import { LOADED_ROW, positionRange, waitForVisibleRows } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl } from "./support/site";
 
 const api = apiUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 
 describe("the browser's history", () => {
   it("when a sequence of view changes is made, then Back undoes them one at a time without leaving", async () => {

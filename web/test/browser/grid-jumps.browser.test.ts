@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listTasks } from "./support/api-client";
 import { screenshot } from "./support/browser";
 import { countListRequests, LOADED_ROW, positionRange, waitForVisibleRows } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl } from "./support/site";
 
 const api = apiUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 const figures: Record<string, string> = {};
 let total = 0;
 /** A search term in ~3% of the seeded titles whose count the API can only estimate. */

@@ -3,17 +3,17 @@
 // the phone layout, filters by due date with suggestions, and the smaller things.
 import type { ConsoleMessage, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Task } from "../../../functions/src/tasks/schemas";
+import type { Task } from "#contract/schemas";
 import { apiJson, createTask, listTasks, runTag, track } from "./support/api-client";
 import { screenshot } from "./support/browser";
 import { LOADED_ROW, waitForTitles } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl, liveWsUrl } from "./support/site";
 
 const api = apiUrl();
 // The site is built for this API and its WebSocket endpoint (the live bar is checked here).
 process.env.PUBLIC_WS_URL = liveWsUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 
 async function oneTask(tag: string, title = `task ${tag}`): Promise<Task> {
   return createTask(api, { title, tags: [tag], dueAt: "2031-05-20T12:00:00.000Z" });

@@ -10,11 +10,11 @@ import { BROWSER_LAMBDA_PORT, BROWSER_SITE_ORIGIN } from "../../../functions/tes
 import { apiJson, createTask, runTag } from "./support/api-client";
 import { screenshot } from "./support/browser";
 import { waitForTitles } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl, serve } from "./support/site";
 
 const api = apiUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 const INVOKE_SEED = `http://127.0.0.1:${BROWSER_LAMBDA_PORT}/2015-03-31/functions/million-tasks-dev-seed/invocations`;
 
 async function signInAs(page: Page, pattern: RegExp): Promise<void> {

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { withAuth } from "../../../functions/test/support/tokens";
 import { createTask, runTag, track } from "./support/api-client";
 import { waitForTitles } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl } from "./support/site";
 
 const api = apiUrl();
@@ -24,7 +24,7 @@ function wsUrl(): string {
 
 // The site is built for this API and its WebSocket endpoint.
 process.env.PUBLIC_WS_URL = wsUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 
 async function openLive(path: string): Promise<{ page: Page; errors: string[] }> {
   const opened = await open(path);

@@ -53,7 +53,7 @@ describe("api client", () => {
     await updateTask("1", { status: "done" }, 2);
     const init = fetch.mock.calls[0]?.[1];
     expect(init?.method).toBe("PATCH");
-    expect((init?.headers as Record<string, string>)["if-match"]).toBe('"2"');
+    expect((init?.headers as Record<string, string> | undefined)?.["if-match"]).toBe('"2"');
   });
 
   it("when nothing answers, then the error says the API is unreachable", async () => {

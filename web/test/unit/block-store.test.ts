@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Task, TaskPage } from "../../../functions/src/tasks/schemas";
+import type { Task, TaskPage } from "#contract/schemas";
 import { BlockStore, type PageRequest } from "../../src/lib/block-store";
 import { taskFixture } from "./support/task-fixture";
 

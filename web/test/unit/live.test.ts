@@ -32,7 +32,11 @@ const counters = (created: number, updated = 0): LiveCounters => ({
   created,
   updated,
   deleted: 0,
-  byStatus: { created: { todo: created }, updated: {}, deleted: {} },
+  byStatus: {
+    created: { todo: created, in_progress: 0, blocked: 0, done: 0 },
+    updated: { todo: 0, in_progress: 0, blocked: 0, done: 0 },
+    deleted: { todo: 0, in_progress: 0, blocked: 0, done: 0 },
+  },
 });
 
 const updated = (seq: number, id = "1"): LiveEvent => ({

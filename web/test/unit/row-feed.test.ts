@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TaskPage } from "../../../functions/src/tasks/schemas";
+import type { TaskPage } from "#contract/schemas";
 import type { PageRequest } from "../../src/lib/block-store";
 import { RowFeed } from "../../src/lib/row-feed";
 import { taskFixture } from "./support/task-fixture";

@@ -8,6 +8,29 @@ import { SEARCH_DEBOUNCE_MS, Toolbar } from "../../src/components/Toolbar";
 import { ApiError } from "../../src/lib/api";
 import { DEFAULT_VIEW, type ViewState } from "../../src/lib/url-state";
 
+/** Throws while rendering until told otherwise (the error boundary's test). */
+const fragile = { fail: true };
+function Fragile() {
+  if (fragile.fail) throw new Error("kaput");
+  return <p>recovered</p>;
+}
+
+/** The toolbar with its view state kept, as the grid keeps it. */
+function Harness({ onChange }: { onChange: (patch: Partial<ViewState>) => void }) {
+  const [view, setView] = useState(DEFAULT_VIEW);
+  return (
+    <Toolbar
+      view={view}
+      loading={false}
+      onCreate={vi.fn()}
+      onChange={(patch) => {
+        onChange(patch);
+        setView((current) => ({ ...current, ...patch }));
+      }}
+    />
+  );
+}
+
 afterEach(() => {
   cleanup();
   vi.useRealTimers();
@@ -38,39 +61,20 @@ describe("empty and error states", () => {
 
   it("when a child throws while rendering, then the boundary shows the error and Try again remounts it", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
-    let fail = true;
-    function Fragile() {
-      if (fail) throw new Error("kaput");
-      return <p>recovered</p>;
-    }
+    fragile.fail = true;
     render(
       <ErrorBoundary>
         <Fragile />
       </ErrorBoundary>,
     );
     expect(screen.getByRole("alert").textContent).toContain("kaput");
-    fail = false;
+    fragile.fail = false;
     fireEvent.click(screen.getByRole("button", { name: "Try again" }));
     expect(screen.getByText("recovered")).toBeTruthy();
   });
 });
 
 describe("Toolbar", () => {
-  function Harness({ onChange }: { onChange: (patch: Partial<ViewState>) => void }) {
-    const [view, setView] = useState(DEFAULT_VIEW);
-    return (
-      <Toolbar
-        view={view}
-        loading={false}
-        onCreate={vi.fn()}
-        onChange={(patch) => {
-          onChange(patch);
-          setView((current) => ({ ...current, ...patch }));
-        }}
-      />
-    );
-  }
-
   it("when typing a search, then one request-worthy change follows the pause and the box shows it is pending", () => {
     vi.useFakeTimers();
     const onChange = vi.fn();

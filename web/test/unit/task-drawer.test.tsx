@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Task } from "../../../functions/src/tasks/schemas";
+import type { Task } from "#contract/schemas";
 import { TaskDrawer } from "../../src/components/TaskDrawer";
 import { taskFixture } from "./support/task-fixture";
 
@@ -110,7 +110,9 @@ describe("TaskDrawer", () => {
     await act(async () => fireEvent.click(screen.getByRole("button", { name: "Create task" })));
     await waitFor(() => expect(props.onCreated).toHaveBeenCalledWith(created));
     expect(calls[0]?.init.method).toBe("POST");
-    expect((calls[0]?.init.headers as Record<string, string>)["idempotency-key"]).toMatch(/.{8,}/);
+    expect((calls[0]?.init.headers as Record<string, string> | undefined)?.["idempotency-key"]).toMatch(
+      /.{8,}/,
+    );
   });
 
   it("when Delete is pressed, then the confirmation takes focus and confirming hands the task over", async () => {

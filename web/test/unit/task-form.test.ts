@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  MAX_ASSIGNEE,
-  MAX_DESCRIPTION,
-  MAX_TAG,
-  MAX_TAGS,
-  MAX_TITLE,
-  type Task,
-} from "../../../functions/src/tasks/schemas";
+import { MAX_ASSIGNEE, MAX_DESCRIPTION, MAX_TAG, MAX_TAGS, MAX_TITLE } from "#contract/constants";
+import type { Task } from "#contract/schemas";
 import {
   applyPatch,
   EMPTY_FORM,

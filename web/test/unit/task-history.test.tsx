@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { HistoryEntry } from "../../../functions/src/audit/schemas";
+import type { HistoryEntry } from "#contract/audit";
 import { TaskDrawer } from "../../src/components/TaskDrawer";
 import { describeEntry, TaskHistory, timeAgo } from "../../src/components/TaskHistory";
 import { taskFixture } from "./support/task-fixture";

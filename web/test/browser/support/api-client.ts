@@ -1,6 +1,6 @@
 // Test data goes in through the real HTTP API; every test run tags its tasks so it can look at
 // exactly them, whatever else the database holds.
-import type { Task, TaskPage } from "../../../../functions/src/tasks/schemas";
+import type { Task, TaskPage } from "#contract/schemas";
 import { authHeaders, withAuth } from "../../../../functions/test/support/tokens";
 
 export function runTag(): string {

@@ -11,7 +11,7 @@ export interface GridSession {
   open: (path: string) => Promise<{ page: Page; errors: string[] }>;
 }
 
-export function useGridSession(api: string): GridSession {
+export function setUpGridSession(api: string): GridSession {
   let site: Site;
   let browser: Browser;
   beforeAll(async () => {

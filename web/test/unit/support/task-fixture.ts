@@ -1,5 +1,5 @@
 // One task as the API returns it; tests override only what they are about.
-import type { Task } from "../../../../functions/src/tasks/schemas";
+import type { Task } from "#contract/schemas";
 
 export function taskFixture(overrides: Partial<Task> = {}): Task {
   return {

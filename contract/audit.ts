@@ -1,7 +1,7 @@
 // The shapes of the audit API: GET /tasks/{id}/history and GET /audit. Validated at the boundary
 // and published in the OpenAPI document from these same schemas.
 import * as z from "zod";
-import { TaskId } from "../tasks/schemas";
+import { TaskId } from "./schemas";
 
 export const AUDIT_ACTIONS = [
   "task.create",

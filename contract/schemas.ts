@@ -1,30 +1,34 @@
-// The one definition of the API's shapes: handlers validate with these, the OpenAPI document is
-// generated from them, and the web grid imports their types. Limits mirror the CHECK constraints
-// in infra/migrations so that a request the schema accepts can never violate the table.
+// The API's shapes as zod schemas, built from constants.ts: handlers validate with these, the
+// OpenAPI document (functions/src/platform/openapi.ts) is generated from them, and the web imports
+// their types (never the validators). Request headers a handler reads are here too, so the document
+// names every one of them.
 import * as z from "zod";
-
-export const TASK_STATUSES = ["todo", "in_progress", "blocked", "done"] as const;
-export const TASK_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
-export const SORT_KEYS = ["createdAt", "updatedAt", "dueAt", "priority", "title", "status"] as const;
-
-export const MAX_TITLE = 200;
-export const MAX_DESCRIPTION = 10_000;
-export const MAX_TAGS = 10;
-export const MAX_TAG = 40;
-export const MAX_ASSIGNEE = 100;
-export const MAX_PAGE = 200;
-export const DEFAULT_PAGE = 50;
-/** Positions are row numbers; 10^9 is far beyond any table this system serves and keeps SQL in int8. */
-export const MAX_POSITION = 1_000_000_000;
-export const MAX_QUERY = 200;
-/**
- * The trigram index answers a substring search only through a run of 3 letters or digits: anything
- * shorter (or a term of wildcards and punctuation) would read every title, so it is refused.
- */
-export const MIN_SEARCH_RUN = 3;
-const SEARCHABLE = new RegExp(`[\\p{L}\\p{N}]{${MIN_SEARCH_RUN}}`, "u");
-/** tasks.version is a PostgreSQL integer. */
-export const MAX_VERSION = 2_147_483_647;
+import {
+  DEFAULT_PAGE,
+  IDEMPOTENCY_KEY_PATTERN,
+  isSearchableTerm,
+  LIST_FILTER_KEYS,
+  type ListFilterKey,
+  MAX_ASSIGNEE,
+  MAX_CURSOR,
+  MAX_DESCRIPTION,
+  MAX_PAGE,
+  MAX_POSITION,
+  MAX_QUERY,
+  MAX_SET_FILTER_VALUES,
+  MAX_TAG,
+  MAX_TAGS,
+  MAX_TASK_ID,
+  MAX_TITLE,
+  MAX_VERSION,
+  MIN_SEARCH_RUN,
+  REQUEST_HEADERS,
+  SORT_KEYS,
+  TASK_ID_PATTERN,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  VERSION_TAG_PATTERN,
+} from "./constants";
 
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
@@ -35,7 +39,10 @@ export const SortKey = z.enum(SORT_KEYS);
  * no UTF-8 form: the driver would silently store U+FFFD instead of what was sent.
  */
 export function isStorableText(text: string): boolean {
-  return !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+  return (
+    !text.includes("\u0000") &&
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+  );
 }
 const STORABLE_TEXT = "must not contain NUL characters or unpaired UTF-16 surrogates";
 const pgText = () => z.string().refine(isStorableText, STORABLE_TEXT);
@@ -87,7 +94,6 @@ export const Task = z
   })
   .meta({ id: "Task" });
 export type Task = z.infer<typeof Task>;
-
 export const CreateTaskInput = z
   .strictObject({
     title,
@@ -121,11 +127,10 @@ export const UpdateTaskInput = z
   .meta({ id: "UpdateTaskInput" });
 export type UpdateTaskInput = z.infer<typeof UpdateTaskInput>;
 
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
 export const TaskId = z
   .string()
-  .regex(/^[1-9]\d{0,18}$/, "id must be a positive integer")
-  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= MAX_BIGINT, "id is out of range");
+  .regex(TASK_ID_PATTERN, "id must be a positive integer")
+  .refine((id) => !/^\d+$/.test(id) || BigInt(id) <= MAX_TASK_ID, "id is out of range");
 /** Path parameters of /tasks/{id}, validated as an object so errors name the field. */
 export const TaskPath = z.object({ id: TaskId });
 
@@ -133,7 +138,7 @@ const csvOf = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
     .transform((value) => value.split(",").filter((part) => part !== ""))
-    .pipe(z.array(item).min(1).max(8));
+    .pipe(z.array(item).min(1).max(MAX_SET_FILTER_VALUES));
 
 const integerParam = (min: number, max: number) =>
   z
@@ -154,7 +159,7 @@ export const SortParam = z
 export const ListTasksQuery = z
   .strictObject({
     limit: integerParam(1, MAX_PAGE).default(DEFAULT_PAGE),
-    cursor: z.string().min(1).max(2_000).optional(),
+    cursor: z.string().min(1).max(MAX_CURSOR).optional(),
     offset: integerParam(0, MAX_POSITION).optional(),
     sort: SortParam.default({ key: "createdAt", direction: "desc" }),
     status: csvOf(TaskStatus).optional(),
@@ -168,7 +173,7 @@ export const ListTasksQuery = z
       .min(1)
       .max(MAX_QUERY)
       .refine(
-        (q) => SEARCHABLE.test(q),
+        (q) => isSearchableTerm(q),
         `must contain at least ${MIN_SEARCH_RUN} letters or digits in a row (shorter terms cannot use the search index)`,
       )
       .optional(),
@@ -179,17 +184,7 @@ export const ListTasksQuery = z
   })
   .meta({ id: "ListTasksQuery" });
 export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
-/** The one list of filters: cursors, cache keys, counts and the SQL all go by it. */
-export const LIST_FILTER_KEYS = [
-  "status",
-  "priority",
-  "assignee",
-  "tag",
-  "dueAfter",
-  "dueBefore",
-  "q",
-] as const;
-export type ListFilterKey = (typeof LIST_FILTER_KEYS)[number];
+
 export type ListFilters = Pick<ListTasksQuery, ListFilterKey>;
 
 /** The filters of a list request, and nothing else. */
@@ -224,6 +219,15 @@ export const TaskStats = z
   .meta({ id: "TaskStats" });
 export type TaskStats = z.infer<typeof TaskStats>;
 
+/** What GET /tasks/stats answers: the breakdown is an admin's; viewers and editors get the total. */
+export const TaskStatsAnswer = z
+  .object({
+    total: z.number().int(),
+    byStatus: z.record(TaskStatus, z.number().int()).optional(),
+    byPriority: z.record(TaskPriority, z.number().int()).optional(),
+  })
+  .meta({ id: "TaskStatsAnswer" });
+
 export const ErrorBody = z
   .object({
     error: z.object({
@@ -234,3 +238,51 @@ export const ErrorBody = z
   })
   .meta({ id: "Error" });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+// ---------------------------------------------------------------------------------------------
+// Request headers (names in REQUEST_HEADERS; values validated here, documented from here)
+
+/** Idempotency-Key on POST /tasks: a repeat with the same body replays the first answer (201). */
+export const IdempotencyKey = z
+  .string()
+  .regex(IDEMPOTENCY_KEY_PATTERN, "must be 1-200 visible ASCII characters")
+  .meta({
+    description:
+      "1-200 visible ASCII characters. A repeat with the same body answers the first result again " +
+      "(Idempotent-Replayed: true); with a different body, 409.",
+  });
+
+/** If-Match / If-None-Match: a version ETag ("3"), W/"3" or a bare 3; If-Match also takes *. */
+export const VersionTag = z
+  .string()
+  .regex(VERSION_TAG_PATTERN, 'must be a version ETag such as "3"')
+  .meta({ description: 'A task version as an ETag, e.g. "3" (W/"3" and 3 are accepted)' });
+
+export const CreateTaskHeaders = z.object({ [REQUEST_HEADERS.idempotencyKey]: IdempotencyKey.optional() });
+export const VersionGuardHeaders = z.object({
+  [REQUEST_HEADERS.ifMatch]: z.union([VersionTag, z.literal("*")]).optional(),
+});
+export const ConditionalGetHeaders = z.object({ [REQUEST_HEADERS.ifNoneMatch]: VersionTag.optional() });
+
+// ---------------------------------------------------------------------------------------------
+// Other responses
+
+export const StatusCounts = z.record(TaskStatus, z.number().int());
+export const Counters = z
+  .object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    deleted: z.number().int(),
+    byStatus: z.object({ created: StatusCounts, updated: StatusCounts, deleted: StatusCounts }),
+  })
+  .meta({ id: "Counters" });
+
+export const Health = z
+  .object({
+    /** stuck: the database answers but the task table cannot be read (a session holds a lock). */
+    status: z.enum(["ok", "degraded", "down", "stuck"]),
+    /** Admins only: anyone else gets the status alone. */
+    db: z.object({ ok: z.boolean(), state: z.enum(["ok", "down", "stuck"]), ms: z.number() }).optional(),
+    cache: z.looseObject({ state: z.enum(["ok", "degraded", "disabled"]) }).optional(),
+  })
+  .meta({ id: "Health" });

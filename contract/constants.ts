@@ -1,0 +1,85 @@
+// The API's vocabulary as plain values: what the functions validate against and the web offers,
+// importable anywhere without pulling zod into a bundle (the browser imports this file, and
+// schemas.ts builds the validators from it). Limits mirror the CHECK constraints in infra/migrations
+// so that a request the schema accepts can never violate the table.
+
+export const TASK_STATUSES = ["todo", "in_progress", "blocked", "done"] as const;
+export const TASK_PRIORITIES = ["low", "medium", "high", "urgent"] as const;
+export const SORT_KEYS = ["createdAt", "updatedAt", "dueAt", "priority", "title", "status"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+export type SortKey = (typeof SORT_KEYS)[number];
+/** `sort=<key>` ascending, `sort=-<key>` descending. */
+export const DEFAULT_SORT = "-createdAt";
+
+/** The one list of filters: query parameters, cursors, cache keys, counts and the SQL go by it. */
+export const LIST_FILTER_KEYS = [
+  "status",
+  "priority",
+  "assignee",
+  "tag",
+  "dueAfter",
+  "dueBefore",
+  "q",
+] as const;
+export type ListFilterKey = (typeof LIST_FILTER_KEYS)[number];
+/** Filters that take a comma-separated set of values. */
+export const LIST_SET_FILTERS = ["status", "priority"] as const;
+/** At most this many values in a set filter (`status=todo,done`). */
+export const MAX_SET_FILTER_VALUES = 8;
+
+export const MAX_TITLE = 200;
+export const MAX_DESCRIPTION = 10_000;
+export const MAX_TAGS = 10;
+export const MAX_TAG = 40;
+export const MAX_ASSIGNEE = 100;
+export const MAX_PAGE = 200;
+export const DEFAULT_PAGE = 50;
+/** Positions are row numbers; 10^9 is far beyond any table this system serves and keeps SQL in int8. */
+export const MAX_POSITION = 1_000_000_000;
+export const MAX_QUERY = 200;
+export const MAX_CURSOR = 2_000;
+
+/** A task id: a positive bigint, sent as a string of digits. */
+export const TASK_ID_PATTERN = /^[1-9]\d{0,18}$/;
+export const MAX_TASK_ID = 9_223_372_036_854_775_807n;
+
+/** A task's version as its strong ETag: "3". */
+export const etagOf = (version: number): string => `"${version}"`;
+/** If-Match / If-None-Match values the API understands: "3", W/"3", or 3 (a bare version). */
+export const VERSION_TAG_PATTERN = /^(?:W\/)?"?(\d{1,9})"?$/;
+
+/** Idempotency-Key on POST /tasks: 1-200 visible ASCII characters; a repeat replays the first answer. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** Request headers the handlers read (lower case, as the API receives them after normalisation). */
+export const REQUEST_HEADERS = {
+  idempotencyKey: "idempotency-key",
+  ifMatch: "if-match",
+  ifNoneMatch: "if-none-match",
+} as const;
+
+/** Response headers the API sets and the browser may read (CORS exposes them). */
+export const RESPONSE_HEADERS = {
+  etag: "ETag",
+  location: "Location",
+  idempotentReplayed: "Idempotent-Replayed",
+  cache: "X-Cache",
+  serverTiming: "Server-Timing",
+  retryAfter: "Retry-After",
+} as const;
+
+/** X-Cache: where a read's answer came from (partial: some of a page's tasks came from PostgreSQL). */
+export const CACHE_OUTCOMES = ["hit", "miss", "partial", "bypass"] as const;
+export type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
+
+/**
+ * The trigram index answers a substring search only through a run of 3 letters or digits: anything
+ * shorter (or a term of wildcards and punctuation) would read every title, so it is refused.
+ */
+export const MIN_SEARCH_RUN = 3;
+const SEARCHABLE = new RegExp(`[\\p{L}\\p{N}]{${MIN_SEARCH_RUN}}`, "u");
+/** True when `q` can be searched (see MIN_SEARCH_RUN); the site waits for such a term. */
+export const isSearchableTerm = (term: string): boolean => SEARCHABLE.test(term);
+/** tasks.version is a PostgreSQL integer. */
+export const MAX_VERSION = 2_147_483_647;

@@ -1,0 +1,34 @@
+// The live feed's wire format (WebSocket messages and /tasks/activity), shared by the functions that
+// publish it and the browser that applies it. Types only: no validator ships to the browser.
+import type { TaskStatus } from "./constants";
+import type { Task } from "./schemas";
+
+export const LIVE_EVENT_TYPES = ["task.created", "task.updated", "task.deleted", "tasks.seeded"] as const;
+export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
+
+/** An event as a client receives it; `seq` numbers every event, so a gap means something was missed. */
+export type LiveEvent =
+  | { seq: number; type: "task.created" | "task.updated"; id: string; version: number; task: Task }
+  | { seq: number; type: "task.deleted"; id: string }
+  | { seq: number; type: "tasks.seeded"; rows?: number; mode?: string };
+
+export const COUNTER_KINDS = ["created", "updated", "deleted"] as const;
+export type CounterKind = (typeof COUNTER_KINDS)[number];
+export type StatusCounts = Record<TaskStatus, number>;
+
+/** Writes since the feed began: totals, and by the status a task was created with, ended with or had. */
+export interface Counters {
+  created: number;
+  updated: number;
+  deleted: number;
+  byStatus: Record<CounterKind, StatusCounts>;
+}
+
+/** The server's reply to hello/resync: the events after the client's seq, or complete: false. */
+export interface SyncReply {
+  type: "sync";
+  head: number;
+  complete: boolean;
+  events: LiveEvent[];
+  counters: Counters;
+}

@@ -1,0 +1,245 @@
+// The OpenAPI document, generated from the zod schemas that validate requests and from the
+// constants that name headers, so the published contract cannot drift from what the functions
+// accept. functions/test/contract/openapi-conformance.test.ts checks real responses of every route
+// (status, headers, body) against it.
+import * as z from "zod";
+import { createDocument, type ZodOpenApiResponseObject } from "zod-openapi";
+import { AuditPage, AuditQuery, HistoryPage, HistoryQuery } from "./audit";
+import { CACHE_OUTCOMES, RESPONSE_HEADERS } from "./constants";
+import {
+  ConditionalGetHeaders,
+  Counters,
+  CreateTaskHeaders,
+  CreateTaskInput,
+  ErrorBody,
+  Health,
+  ListTasksQuery,
+  Task,
+  TaskPage,
+  TaskPath,
+  TaskStatsAnswer,
+  UpdateTaskInput,
+  VersionGuardHeaders,
+} from "./schemas";
+import { SeedStatus } from "./seed";
+
+const jsonContent = (schema: z.ZodType) => ({ "application/json": { schema } });
+
+const etagHeader = z
+  .string()
+  .regex(/^"\d+"$/)
+  .meta({ description: 'The task\'s version as an ETag, e.g. "3"' });
+/** Every HTTP response says what the database and the cache cost it. */
+const timingHeaders = {
+  [RESPONSE_HEADERS.serverTiming]: z
+    .string()
+    .meta({ description: "db;dur=<ms>, and cache;dur=<ms> when the cache was consulted" }),
+};
+/** Reads that consulted the cache say where the answer came from. */
+const cacheHeaders = {
+  ...timingHeaders,
+  [RESPONSE_HEADERS.cache]: z
+    .enum(CACHE_OUTCOMES)
+    .optional()
+    .meta({ description: "hit, miss, partial or bypass" }),
+};
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Bad request: a parameter, header or cursor is not valid",
+  404: "No such task",
+  409: "Conflict: the Idempotency-Key was used with a different body",
+  412: "Precondition failed: the task is at another version (its ETag says which)",
+  413: "The body is too large",
+  415: "The body is not JSON",
+  422: "The body is JSON but not a valid task",
+  503: "A service the request needs is unavailable; retry after Retry-After seconds",
+};
+
+const errors = (...codes: number[]): Record<string, ZodOpenApiResponseObject> =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      {
+        description: ERROR_DESCRIPTIONS[code] ?? "Error",
+        content: jsonContent(ErrorBody),
+        headers: z.object({
+          ...timingHeaders,
+          ...(code === 503 ? { [RESPONSE_HEADERS.retryAfter]: z.string().regex(/^\d+$/) } : {}),
+          ...(code === 412 ? { [RESPONSE_HEADERS.etag]: etagHeader.optional() } : {}),
+        }),
+      },
+    ]),
+  );
+
+export function buildOpenApiDocument() {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "million-tasks",
+      version: "1.0.0",
+      description: "Task API that stays fast at millions of tasks",
+    },
+    // Every route needs a bearer token (viewer to read, editor to write) unless it says otherwise;
+    // 401 and 403 answer in the one error shape (functions/src/platform/auth.ts).
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/tasks": {
+        get: {
+          summary: "List tasks: keyset pages (cursor), position jumps (offset), sort, filters, search",
+          requestParams: { query: ListTasksQuery },
+          responses: {
+            "200": { description: "A page", content: jsonContent(TaskPage), headers: z.object(cacheHeaders) },
+            ...errors(400, 503),
+          },
+        },
+        post: {
+          summary: "Create a task; a repeated Idempotency-Key replays the first answer",
+          requestParams: { header: CreateTaskHeaders },
+          requestBody: { content: jsonContent(CreateTaskInput) },
+          responses: {
+            "201": {
+              description: "Created (or, with Idempotent-Replayed, the first answer to this Idempotency-Key)",
+              content: jsonContent(Task),
+              headers: z.object({
+                ...timingHeaders,
+                [RESPONSE_HEADERS.location]: z.string().regex(/^\/tasks\/\d+$/),
+                [RESPONSE_HEADERS.etag]: etagHeader,
+                [RESPONSE_HEADERS.idempotentReplayed]: z.literal("true").optional(),
+              }),
+            },
+            ...errors(400, 409, 413, 415, 422, 503),
+          },
+        },
+      },
+      "/tasks/{id}": {
+        get: {
+          summary: "Get a task; its version is the ETag, and If-None-Match with it answers 304",
+          requestParams: { path: TaskPath, header: ConditionalGetHeaders },
+          responses: {
+            "200": {
+              description: "The task",
+              content: jsonContent(Task),
+              headers: z.object({ ...cacheHeaders, [RESPONSE_HEADERS.etag]: etagHeader }),
+            },
+            "304": {
+              description: "Not modified: If-None-Match names the current version",
+              headers: z.object({ ...cacheHeaders, [RESPONSE_HEADERS.etag]: etagHeader }),
+            },
+            ...errors(400, 404, 503),
+          },
+        },
+        patch: {
+          summary: "Update fields of a task; If-Match or body.version guards against stale writes",
+          requestParams: { path: TaskPath, header: VersionGuardHeaders },
+          requestBody: { content: jsonContent(UpdateTaskInput) },
+          responses: {
+            "200": {
+              description: "The updated task",
+              content: jsonContent(Task),
+              headers: z.object({ ...timingHeaders, [RESPONSE_HEADERS.etag]: etagHeader }),
+            },
+            ...errors(400, 404, 412, 413, 415, 422, 503),
+          },
+        },
+        delete: {
+          summary: "Delete a task; If-Match guards against deleting a version the client has not seen",
+          requestParams: { path: TaskPath, header: VersionGuardHeaders },
+          responses: {
+            "204": { description: "Deleted", headers: z.object(timingHeaders) },
+            ...errors(400, 404, 412, 503),
+          },
+        },
+      },
+      "/tasks/{id}/history": {
+        get: {
+          summary: "Who changed a task, newest first (viewer and up); kept after the task is deleted",
+          requestParams: { path: TaskPath, query: HistoryQuery },
+          responses: {
+            "200": { description: "A page of history", content: jsonContent(HistoryPage) },
+            ...errors(400, 503),
+          },
+        },
+      },
+      "/audit": {
+        get: {
+          summary: "Every recorded change, newest first (admin); filters actor, action, taskId, since, until",
+          requestParams: { query: AuditQuery },
+          responses: {
+            "200": { description: "A page of audit entries", content: jsonContent(AuditPage) },
+            ...errors(400, 503),
+          },
+        },
+      },
+      "/seed/status": {
+        get: {
+          summary:
+            "How far a running bulk load (the first start's demo data) is; seeding is null when none runs",
+          responses: {
+            "200": {
+              description: "The running load, or null",
+              content: jsonContent(SeedStatus),
+              headers: z.object({ ...timingHeaders, "Cache-Control": z.literal("no-store") }),
+            },
+          },
+        },
+      },
+      "/tasks/stats": {
+        get: {
+          summary: "Exact counts: the total, and by status and priority for an admin",
+          responses: {
+            "200": {
+              description: "Counts",
+              content: jsonContent(TaskStatsAnswer),
+              headers: z.object(cacheHeaders),
+            },
+            ...errors(503),
+          },
+        },
+      },
+      "/tasks/activity": {
+        get: {
+          summary: "Live counters: tasks created, updated and deleted (totals and by status); needs Redis",
+          responses: {
+            "200": {
+              description: "Counters",
+              content: jsonContent(Counters),
+              headers: z.object({ ...timingHeaders, "Cache-Control": z.literal("no-store") }),
+            },
+            ...errors(503),
+          },
+        },
+      },
+      "/health": {
+        get: {
+          summary:
+            "Status to anyone (degraded: Redis away, every endpoint still answers); database and cache details to an admin",
+          security: [{}, { bearer: [] }],
+          responses: {
+            "200": { description: "Up (ok or degraded)", content: jsonContent(Health) },
+            "503": { description: "The database does not answer", content: jsonContent(Health) },
+          },
+        },
+      },
+      "/ping": {
+        get: {
+          summary: "No I/O at all: the runtime's ceiling in benchmarks",
+          security: [{}],
+          responses: {
+            "200": { description: "Up", content: jsonContent(z.object({ ok: z.literal(true) })) },
+          },
+        },
+      },
+      "/openapi.json": {
+        get: {
+          summary: "This document",
+          responses: {
+            "200": { description: "The OpenAPI document", content: jsonContent(z.looseObject({})) },
+          },
+        },
+      },
+    },
+  });
+}
