@@ -34,7 +34,9 @@ describe("signed in as each demo role", () => {
     expect(await menu.locator("option:checked").textContent()).toBe("Alice Editor (editor)");
     expect(await page.getByRole("button", { name: "New task" }).isEnabled()).toBe(true);
     await page.getByText(task.title).click();
-    await expect.poll(() => page.getByRole("button", { name: "Save changes" }).isEnabled()).toBe(true);
+    await expect
+      .poll(() => page.getByRole("button", { name: "Save changes" }).isEnabled(), { timeout: 10_000 })
+      .toBe(true);
     expect(await page.getByRole("button", { name: "Delete", exact: true }).isEnabled()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
@@ -52,7 +54,7 @@ describe("signed in as each demo role", () => {
     expect(await create.getAttribute("title")).toMatch(/viewer.*read tasks but not change them/);
     await page.getByText(task.title).click();
     const save = page.getByRole("button", { name: "Save changes" });
-    await expect.poll(() => save.isVisible()).toBe(true);
+    await expect.poll(() => save.isVisible(), { timeout: 10_000 }).toBe(true);
     expect(await save.isDisabled()).toBe(true);
     expect(await save.getAttribute("title")).toMatch(/viewer/);
     expect(await page.getByRole("button", { name: "Delete", exact: true }).isDisabled()).toBe(true);
