@@ -48,7 +48,11 @@ export async function benchCosts(options: BenchOptions & { rounds: number }): Pr
         },
       });
       try {
-        const result = await benchStack("inprocess", apiUrl, lambdaUrl, { ...options, only: SCENARIOS, skipIndexWait: true });
+        const result = await benchStack("inprocess", apiUrl, lambdaUrl, {
+          ...options,
+          only: SCENARIOS,
+          skipIndexWait: true,
+        });
         runs[side].push(result.rows);
       } finally {
         await stack.stop();
