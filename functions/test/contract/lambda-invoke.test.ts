@@ -106,6 +106,20 @@ describe("the Lambda Invoke API under serverless-offline", () => {
       pathParameters: { id },
     });
     expect(deleted.statusCode).toBe(204);
+
+    // Written by the Lambda context of each invocation above; kept after the delete.
+    const history = await invokeHttp(covers("taskHistory"), {
+      path: `/tasks/${id}/history`,
+      pathParameters: { id },
+    });
+    expect(history.json.items.map((entry: { action: string }) => entry.action)).toEqual([
+      "task.delete",
+      "task.update",
+      "task.create",
+    ]);
+    const audit = await invokeHttp(covers("auditLog"), { path: "/audit", query: { taskId: id, limit: "3" } });
+    expect(audit.statusCode).toBe(200);
+    expect(new Set(audit.json.items.map((entry: { requestId: string }) => entry.requestId)).size).toBe(3);
   });
 
   it("when an HTTP function gets bad input, then the 4xx is its result (an HTTP answer), not a function error", async () => {

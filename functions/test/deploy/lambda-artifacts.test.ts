@@ -284,6 +284,21 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     expect(failed?.stack).toMatch(/maintain\.ts:\d+/);
   });
 
+  it("when taskHistory and auditLog are invoked, then they answer from audit_log in the one shape", async () => {
+    const history = response(
+      await runArtifact(artifact("taskHistory"), [
+        http({ path: "/tasks/987654321098/history", pathParameters: { id: "987654321098" } }),
+      ]),
+    );
+    expect(history.statusCode).toBe(404);
+    expect(history.json.error.code).toBe("not_found");
+    const audit = response(
+      await runArtifact(artifact("auditLog"), [http({ path: "/audit", query: { limit: "1" } })]),
+    );
+    expect(audit.statusCode).toBe(200);
+    expect(audit.json).toMatchObject({ items: expect.any(Array) });
+  });
+
   it("when openapi is invoked, then it serves the OpenAPI document", async () => {
     const result = response(await runArtifact(artifact("openapi"), [http({ path: "/openapi.json" })]));
     expect(result.statusCode).toBe(200);
@@ -350,6 +365,8 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
       "broadcast",
       "taskActivity",
       "seedStatus",
+      "taskHistory",
+      "auditLog",
     ]);
     expect(artifacts.map((target) => target.key).filter((key) => !covered.has(key))).toEqual([]);
   });
