@@ -4,11 +4,11 @@
 // shifts both columns alike. The end-to-end view is `npm run bench -- --costs`; this isolates the
 // database statement, which is all the audit changes.
 import { parseArgs } from "node:util";
+import { CreateTaskInput, TASK_STATUSES } from "#contract/schemas";
 import { systemAuditContext } from "../functions/src/audit/context";
 import { config } from "../functions/src/platform/config";
 import { closePool } from "../functions/src/platform/db";
 import { createTask, updateTask } from "../functions/src/tasks/repository";
-import { CreateTaskInput, TASK_STATUSES } from "../functions/src/tasks/schemas";
 
 const audit = systemAuditContext("bench-audit", {
   id: "bench-audit",

@@ -41,7 +41,12 @@ describe("history, audit and rate-limit headers over HTTP", () => {
       changes: { status: { from: "todo", to: "done" } },
     });
 
-    const audit = await (await fetch(`${api}/audit?taskId=${task.id}&actor=test-editor&since=${encodeURIComponent(since)}`, withAuth())).json();
+    const audit = await (
+      await fetch(
+        `${api}/audit?taskId=${task.id}&actor=test-editor&since=${encodeURIComponent(since)}`,
+        withAuth(),
+      )
+    ).json();
     expect(audit.items).toHaveLength(3);
     const requestIds = new Set(audit.items.map((entry: { requestId: string }) => entry.requestId));
     // serverless-offline's requestContext.requestId is one constant; the Lambda context's id is not.

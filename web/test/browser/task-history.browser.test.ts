@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import { createTask, runTag } from "./support/api-client";
 import { screenshot } from "./support/browser";
 import { waitForTitles } from "./support/grid";
-import { useGridSession } from "./support/session";
+import { setUpGridSession } from "./support/session";
 import { apiUrl } from "./support/site";
 
 const api = apiUrl();
-const { open } = useGridSession(api);
+const { open } = setUpGridSession(api);
 
 describe("the History tab", () => {
   it("when a task's status is changed in the drawer, then History says who changed it from what to what", async () => {
