@@ -6,7 +6,7 @@
 import { config } from "../platform/config";
 import type { CacheOutcome } from "../platform/request-metrics";
 import type { TaskRecord } from "../tasks/task-record";
-import { cacheKeys, EPOCH_KEY, indexMember, newToken, writeKeys } from "./keys";
+import { cacheKeys, indexMember, type KeySpace, newToken, writeKeys } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
 import { EPOCH_MOVED, inCurrentEpoch, oweInvalidation, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
@@ -51,7 +51,7 @@ export type CachedTask = TaskRecord | "deleted" | undefined;
 /** What one MGET found, and the key space it looked in (a refill may only land there). */
 export interface TaskRead {
   entries: CachedTask[];
-  epoch: string;
+  space: KeySpace;
 }
 
 /**
@@ -63,16 +63,16 @@ export async function getTasks(ids: string[]): Promise<TaskRead | undefined> {
   if (!redis || ids.length === 0) return undefined;
   try {
     return await timed(() =>
-      inCurrentEpoch(redis, 2, async (e) => {
-        const k = cacheKeys(e);
-        const values = await redis.mget(EPOCH_KEY, ...ids.map(k.task));
-        if (values[0] !== e) return EPOCH_MOVED;
+      inCurrentEpoch(redis, 2, async (space) => {
+        const k = cacheKeys(space);
+        const values = await redis.mget(k.epoch, ...ids.map(k.task));
+        if (values[0] !== space.epoch) return EPOCH_MOVED;
         const entries = values.slice(1).map((value, i): CachedTask => {
           if (value === null || value === undefined) return undefined;
           if (value === TOMBSTONE) return "deleted";
           return decodeEntry(ids[i] ?? "", value);
         });
-        return { entries, epoch: e };
+        return { entries, space };
       }),
     );
   } catch {
@@ -90,13 +90,13 @@ export async function fillTasks(read: TaskRead, tasks: TaskRecord[]): Promise<vo
   count("fills", tasks.length);
   try {
     await timed(async () => {
-      const k = cacheKeys(read.epoch);
+      const k = cacheKeys(read.space);
       const pipeline = redis.pipeline() as unknown as CacheCommands & { exec(): Promise<unknown> };
       let queued = 0;
       for (const task of tasks) {
         const ttl = entryTtlMs(config.CACHE_TTL_SECONDS, expiresAtMs(task));
         if (ttl <= 0) continue;
-        pipeline.mtFill(EPOCH_KEY, k.task(task.id), read.epoch, encodeEntry(task), task.version, ttl);
+        pipeline.mtFill(k.epoch, k.task(task.id), read.space.epoch, encodeEntry(task), task.version, ttl);
         queued += 1;
       }
       if (queued > 0) await pipeline.exec();
@@ -151,10 +151,10 @@ function applyWrite(redis: CacheClient, write: WriteOp): Promise<true | undefine
     score = write.task.createdMicros;
     expMs = expires === null ? "" : String(expires);
   }
-  return inCurrentEpoch(redis, 3, async (e) => {
+  return inCurrentEpoch(redis, 3, async (space) => {
     const [ok] = await redis.mtWrite(
-      ...writeKeys(cacheKeys(e), id),
-      e,
+      ...writeKeys(cacheKeys(space), id),
+      space.epoch,
       op,
       entry,
       version,
@@ -170,11 +170,11 @@ function applyWrite(redis: CacheClient, write: WriteOp): Promise<true | undefine
 }
 
 /** Removes ids the index holds but PostgreSQL no longer has (only reachable after an eviction). */
-export async function unindex(redis: CacheClient, e: string, ids: string[]): Promise<void> {
-  const k = cacheKeys(e);
+export async function unindex(redis: CacheClient, space: KeySpace, ids: string[]): Promise<void> {
+  const k = cacheKeys(space);
   await Promise.all(
     ids.map((id) =>
-      redis.mtWrite(...writeKeys(k, id), e, "unindex", "", 0, 1, indexMember(id), 0, "", "", 1),
+      redis.mtWrite(...writeKeys(k, id), space.epoch, "unindex", "", 0, 1, indexMember(id), 0, "", "", 1),
     ),
   );
 }

@@ -3,7 +3,7 @@
 import { setNewest } from "../platform/bounded-map";
 import { config } from "../platform/config";
 import { entryTtlMs } from "./entries";
-import { cacheKeys, EPOCH_KEY, newToken } from "./keys";
+import { cacheKeys, type KeySpace, newToken } from "./keys";
 import { EPOCH_MOVED, inCurrentEpoch, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
 
@@ -55,27 +55,27 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
     outcome("bypass");
     return (await load()).body;
   }
-  let located: { e: string; gen: string; body: string | null } | undefined;
+  let located: { space: KeySpace; gen: string; body: string | null } | undefined;
   try {
     // One try: a moved epoch (an invalidation just now) is answered from PostgreSQL this time.
     located = await timed(() =>
-      inCurrentEpoch(redis, 1, async (e) => {
-        const k = cacheKeys(e);
-        let [seenEpoch, gen] = await redis.mget(EPOCH_KEY, k.gen);
-        if (seenEpoch !== e) return EPOCH_MOVED;
+      inCurrentEpoch(redis, 1, async (space) => {
+        const k = cacheKeys(space);
+        let [seenEpoch, gen] = await redis.mget(k.epoch, k.gen);
+        if (seenEpoch !== space.epoch) return EPOCH_MOVED;
         if (!gen) {
           await redis.set(k.gen, newToken(), "NX");
           gen = (await redis.get(k.gen)) ?? newToken();
         }
         const valueKey = k.query(gen, normalized);
         const remembered = memoGet(valueKey);
-        if (remembered !== undefined) return { e, gen, body: remembered };
+        if (remembered !== undefined) return { space, gen, body: remembered };
         const [[, body], [, ttl]] = (await redis.multi().get(valueKey).pttl(valueKey).exec()) as [
           [unknown, string | null],
           [unknown, number],
         ];
         if (body !== null) memoSet(valueKey, body, ttl);
-        return { e, gen, body };
+        return { space, gen, body };
       }),
     );
   } catch {
@@ -90,7 +90,7 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
     return located.body;
   }
   outcome("miss");
-  const k = cacheKeys(located.e);
+  const k = cacheKeys(located.space);
   const valueKey = k.query(located.gen, normalized);
   const flight = inFlight.get(valueKey);
   if (flight) return flight;

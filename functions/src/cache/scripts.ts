@@ -130,14 +130,14 @@ redis.call('HSET', KEYS[6], 'rows', ARGV[3], 'ms', ARGV[4], 'builtAt', ARGV[5])
 redis.call('HINCRBY', KEYS[7], 'rebuilds', 1)
 return 1`,
   },
-  // KEYS epoch. ARGV newEpoch oldPrefixPattern-free: the old epoch's structural keys are named here
+  // KEYS epoch. ARGV newEpoch prefix ("mt:<db>:"): the old epoch's structural keys are named here
   mtNewEpoch: {
     numberOfKeys: 1,
     lua: `
 local old = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1])
-if old then
-  local p = 'mt:' .. old
+if old and old ~= 'retired' then
+  local p = ARGV[2] .. old
   redis.call('UNLINK', p .. ':idx', p .. ':idx:exp', p .. ':idx:build', p .. ':idx:touched',
     p .. ':idx:lock', p .. ':idx:meta', p .. ':gen')
 end
@@ -159,7 +159,7 @@ export interface CacheCommands {
   mtBuildStart(...args: (string | number)[]): Promise<number>;
   mtBuildBatch(...args: (string | number)[]): Promise<number>;
   mtBuildFinish(...args: (string | number)[]): Promise<number>;
-  mtNewEpoch(epochKey: string, epoch: string): Promise<string>;
+  mtNewEpoch(epochKey: string, epoch: string, prefix: string): Promise<string>;
 }
 
 export type CacheClient = Redis & CacheCommands;

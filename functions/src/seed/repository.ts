@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { rotateDatabaseIdentity } from "../platform/database-identity";
 import { connectDedicated, query } from "../platform/db";
 import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
 import { FENCE_SPACING, fenceSelect, rebuildFences } from "../tasks/repository";
@@ -388,6 +389,8 @@ async function swapIn(client: pg.Client, loadId: string): Promise<Record<string,
       await client.query(`set local lock_timeout = ${SWAP_LOCK_TIMEOUT_MS}`);
       const lockStarted = performance.now();
       const result = await client.query<{ max_id: string }>("select seed_swap_in($1) as max_id", [loadId]);
+      // A new table is a new database as far as the cache knows: nothing cached before may be read.
+      await rotateDatabaseIdentity(client);
       await client.query("commit");
       return {
         attempts: attempt,
