@@ -50,7 +50,17 @@ export async function indexSlice(
       const arg = anchor.mode === "pos" ? anchor.position : indexMember(anchor.id);
       const read = async (space: KeySpace) => {
         const k = cacheKeys(space);
-        return redis.mtIndexRead(k.epoch, k.idx, k.exp, space.epoch, Date.now(), direction, anchor.mode, arg, count);
+        return redis.mtIndexRead(
+          k.epoch,
+          k.idx,
+          k.exp,
+          space.epoch,
+          Date.now(),
+          direction,
+          anchor.mode,
+          arg,
+          count,
+        );
       };
       // -9: the epoch moved (invalidation, flush), so once more in the current one.
       return inCurrentEpoch(redis, 2, async (space): Promise<IndexSlice | undefined | typeof EPOCH_MOVED> => {

@@ -70,7 +70,11 @@ async function call(stack: Stack, path: string, init: RequestInit = {}) {
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
-  return { status: response.status, cache: response.headers.get("x-cache"), json: text ? JSON.parse(text) : null };
+  return {
+    status: response.status,
+    cache: response.headers.get("x-cache"),
+    json: text ? JSON.parse(text) : null,
+  };
 }
 
 const create = (stack: Stack, title: string) =>
@@ -93,7 +97,12 @@ describe("two databases behind one Redis", () => {
     const fetchedInB = await call(b, `/tasks/${id}`);
     expect(fetchedInB.status).toBe(404);
     expect(fetchedInB.cache).not.toBe("hit");
-    for (const path of ["/tasks?limit=10", "/tasks?limit=10", "/tasks?limit=10&sort=title", "/tasks?offset=0"]) {
+    for (const path of [
+      "/tasks?limit=10",
+      "/tasks?limit=10",
+      "/tasks?limit=10&sort=title",
+      "/tasks?offset=0",
+    ]) {
       const listed = await call(b, path);
       expect(listed.status, path).toBe(200);
       expect(listed.json.items, path).toEqual([]);
@@ -110,7 +119,9 @@ describe("two databases behind one Redis", () => {
       expect((await call(a, "/tasks/1")).json.title).toBe("only in A");
     }
     const titles = async (stack: Stack) =>
-      (await call(stack, "/tasks?limit=10&sort=title")).json.items.map((task: { title: string }) => task.title);
+      (await call(stack, "/tasks?limit=10&sort=title")).json.items.map(
+        (task: { title: string }) => task.title,
+      );
     expect(await titles(a)).toEqual(["only in A"]);
     expect(await titles(b)).toEqual(["only in B"]);
     expect((await call(a, "/tasks/stats")).json.total).toBe(1);
