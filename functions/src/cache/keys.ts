@@ -4,10 +4,11 @@
 //   mt:D:epoch               current epoch of database D; replacing it invalidates every key below at
 //                            once; "retired" once a replacing seed rotated D away (state.ts)
 //   mt:D:stats               hash of hit/miss/partial/bypass/fill/rebuild counters (all processes)
+//   mt:D:qs:<hash>           a query asked recently: its page is stored only when asked again (admission);
+//                            how often a query is asked is no data, so it outlives epochs
 //   mt:D:E:t:<id>            a task entry (entries.ts), or "D" (tombstone) after a delete
 //   mt:D:E:gen               generation, replaced by every write; query pages are keyed by it
 //   mt:D:E:q:G:<hash>        a cached response body for a normalised query; mt:D:E:qf:G:<hash> its fill lock
-//   mt:D:E:qs:<hash>         a query seen once recently: its page is cached only when asked again (admission)
 //   mt:D:E:idx               sorted set of live tasks by created_at (score, µs) then id (member)
 //   mt:D:E:idx:exp           sorted set of indexed tasks by expires_at (ms): removed at their instant
 //   mt:D:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
@@ -39,7 +40,7 @@ export const cacheKeys = ({ db, epoch }: KeySpace) => {
     gen: `${p}:gen`,
     query: (gen: string, key: string) => `${p}:q:${gen}:${key}`,
     queryFill: (gen: string, key: string) => `${p}:qf:${gen}:${key}`,
-    querySeen: (key: string) => `${p}:qs:${key}`,
+    querySeen: (key: string) => `${epochPrefix(db)}qs:${key}`,
     idx: `${p}:idx`,
     exp: `${p}:idx:exp`,
     build: `${p}:idx:build`,

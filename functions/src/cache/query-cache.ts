@@ -8,6 +8,13 @@ import { EPOCH_MOVED, inCurrentEpoch, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
 
 const QUERY_FILL_LOCK_MS = 2_000;
+/**
+ * Admission (issue 11, finding 7): a page is stored only when its query was already asked within
+ * this window. Before, every distinct query stored its page for 10 minutes: 200 one-off requests
+ * added 19.7 MB to Redis. A first ask now leaves a marker of ~100 B; the numbers are in
+ * query-cache-admission.test.ts.
+ */
+export const QUERY_ADMIT_WINDOW_MS = 10 * 60_000;
 
 const inFlight = new Map<string, Promise<string>>();
 
@@ -96,7 +103,16 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
   if (flight) return flight;
   const promise = (async () => {
     const lockKey = k.queryFill(located.gen, normalized);
-    const leader = await redis.set(lockKey, "1", "PX", QUERY_FILL_LOCK_MS, "NX").catch(() => "OK");
+    // One round trip: the fill lock, and whether this query was asked before within the window.
+    const [leader, firstAsk] = await redis
+      .pipeline()
+      .set(lockKey, "1", "PX", QUERY_FILL_LOCK_MS, "NX")
+      .set(k.querySeen(normalized), "1", "PX", QUERY_ADMIT_WINDOW_MS, "NX")
+      .exec()
+      .then(
+        (results) => (results ?? []).map(([error, value]) => (error ? "OK" : value)),
+        () => ["OK", "OK"],
+      );
     if (leader !== "OK") {
       for (let wait = 0; wait < 5; wait += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -108,7 +124,7 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
       count("queryLoads");
       const loaded = await load();
       const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
-      if (ttl > 0) {
+      if (ttl > 0 && firstAsk !== "OK") {
         const stored = await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => null);
         if (stored === "OK") memoSet(valueKey, loaded.body, ttl);
       }
