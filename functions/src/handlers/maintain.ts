@@ -1,5 +1,11 @@
 import * as z from "zod";
-import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../tasks/repository";
+import {
+  pendingRankChanges,
+  purgeExpired,
+  purgeIdempotencyKeys,
+  rebuildFences,
+  vacuumIfNeeded,
+} from "../tasks/repository";
 import { rebuildTaskIndex } from "../tasks/service";
 
 /** Changes logged since the last resample before positions are worth resampling. */
@@ -9,7 +15,7 @@ const RESAMPLE_AFTER = 5_000;
 const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.boolean().optional() });
 
 /**
- * Scheduled housekeeping (every minute): purges expired tasks, resamples position fences and
+ * Scheduled housekeeping (every minute): purges expired tasks and Idempotency-Keys past their TTL, resamples position fences and
  * vacuums the task tables when enough writes have accumulated, and builds the cache's position
  * index when it is missing (the one place that build runs besides a background kick; never inside
  * a user request). Input
@@ -19,9 +25,10 @@ const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.
 export const handler = async (event: unknown = {}) => {
   const { force, reindex } = MaintainInput.parse(event ?? {});
   const purged = await purgeExpired();
+  const idempotencyKeysPurged = await purgeIdempotencyKeys();
   const pending = await pendingRankChanges();
   const resampled = force === true || pending >= RESAMPLE_AFTER ? await rebuildFences() : null;
   const vacuum = await vacuumIfNeeded();
   const index = await rebuildTaskIndex({ force: reindex === true });
-  return { purged, pending, resampled, vacuum, index };
+  return { purged, idempotencyKeysPurged, pending, resampled, vacuum, index };
 };

@@ -2,6 +2,7 @@
 // PostgreSQL, so list pages never materialise per-row JS objects.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { config } from "../platform/config";
 import {
   connectDedicated,
   getPool,
@@ -429,9 +430,14 @@ export async function createTask(input: CreateTaskInput, idempotencyKey?: string
   }
   const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
   return transaction(async (client) => {
+    // A key older than its TTL is free again (maintain deletes those; this covers the minute between).
     const claimed = await query(
-      `insert into idempotency_keys (key, request_hash) values ($1, $2) on conflict (key) do nothing returning key`,
-      [idempotencyKey, requestHash],
+      `insert into idempotency_keys (key, request_hash) values ($1, $2)
+       on conflict (key) do update
+         set request_hash = excluded.request_hash, task_id = null, response = null, created_at = now()
+         where idempotency_keys.created_at <= now() - make_interval(hours => $3)
+       returning key`,
+      [idempotencyKey, requestHash, config.IDEMPOTENCY_KEY_TTL_HOURS],
       client,
     );
     if (claimed.rowCount === 1) {
@@ -539,6 +545,21 @@ export async function taskStats(): Promise<TaskStats> {
 }
 
 /** Deletes expired tasks in batches so lists, totals and positions stop carrying them. */
+/** Deletes Idempotency-Keys past their TTL, oldest first in batches (the created_at index). */
+export async function purgeIdempotencyKeys(batch = 10_000): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const result = await query(
+      `delete from idempotency_keys where key in (
+         select key from idempotency_keys where created_at <= now() - make_interval(hours => $2)
+         order by created_at limit $1)`,
+      [batch, config.IDEMPOTENCY_KEY_TTL_HOURS],
+    );
+    purged += result.rowCount ?? 0;
+    if ((result.rowCount ?? 0) < batch) return purged;
+  }
+}
+
 export async function purgeExpired(batch = 10_000): Promise<number> {
   let purged = 0;
   for (;;) {
