@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { invocationHandler } from "../platform/invocation";
 import {
   pendingRankChanges,
   purgeExpired,
@@ -22,7 +23,7 @@ const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.
  * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
  * not an object of that shape throws, so the Invoke API reports a function error, not a result.
  */
-export const handler = async (event: unknown = {}) => {
+export const handler = invocationHandler(async (event: unknown = {}) => {
   const { force, reindex } = MaintainInput.parse(event ?? {});
   const purged = await purgeExpired();
   const idempotencyKeysPurged = await purgeIdempotencyKeys();
@@ -31,4 +32,4 @@ export const handler = async (event: unknown = {}) => {
   const vacuum = await vacuumIfNeeded();
   const index = await rebuildTaskIndex({ force: reindex === true });
   return { purged, idempotencyKeysPurged, pending, resampled, vacuum, index };
-};
+});

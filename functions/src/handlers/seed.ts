@@ -1,4 +1,5 @@
 import { publishSeeded } from "../live/feed";
+import { InvocationError, invocationHandler } from "../platform/invocation";
 import { SeedInput } from "../seed/input";
 import {
   abortLoad,
@@ -12,14 +13,18 @@ import {
 import { invalidateCaches } from "../tasks/service";
 
 /** Thrown for input the seed function cannot accept; the message names every offending field. */
-export class SeedInputError extends Error {}
+export class SeedInputError extends InvocationError {
+  constructor(message: string) {
+    super(message, "SeedInputError");
+  }
+}
 
 /**
  * Invoked only through the Lambda Invoke API (no HTTP route). `{ count, truncate?, seed? }` seeds
  * in one invocation; `npm run seed` drives large loads as begin / load / step / abort invocations.
  * Every result reports the invocation's peak rss.
  */
-export const handler = async (event: unknown) => {
+export const handler = invocationHandler(async (event: unknown) => {
   const parsed = SeedInput.safeParse(event ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "input"}: ${issue.message}`);
@@ -48,4 +53,4 @@ export const handler = async (event: unknown) => {
     await publishSeeded({ rows: "rows" in value ? value.rows : undefined });
   }
   return { ...value, memory };
-};
+});

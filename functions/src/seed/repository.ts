@@ -8,6 +8,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { rotateDatabaseIdentity } from "../platform/database-identity";
 import { connectDedicated, query } from "../platform/db";
+import { InvocationError } from "../platform/invocation";
 import { orderBy, SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
 import { FENCE_SPACING, fenceSelect, rebuildFences } from "../tasks/repository";
 import { COPY_COLUMNS, copyText, type SeedSpec } from "./data";
@@ -22,10 +23,18 @@ import {
 } from "./input";
 
 /** Thrown for a load that does not exist, is no longer loading, or a step out of order. */
-export class SeedStateError extends Error {}
+export class SeedStateError extends InvocationError {
+  constructor(message: string) {
+    super(message, "SeedStateError");
+  }
+}
 
 /** The database cannot take a bulk load; the message says what to use instead. */
-export class UnsupportedDatabaseError extends Error {}
+export class UnsupportedDatabaseError extends InvocationError {
+  constructor(message: string) {
+    super(message, "UnsupportedDatabaseError");
+  }
+}
 
 /**
  * PGlite (the embedded default) runs one transaction at a time across all connections, so a load's
