@@ -187,8 +187,9 @@ describe("the Lambda Invoke API under serverless-offline", () => {
       { count: "many" },
       { requestContext: null },
     ];
-    // An absolute path, a stack frame, or a bundle location like handler.js:12:34.
-    const internals = /(^|[\s"'(=])\/[\w.@-]+\/[\w.@/-]+|\n?\s+at\s|\.[cm]?js:\d+/;
+    // The checkout's absolute path, a file URL, a stack frame, or a bundle location like handler.js:12:34.
+    const root = path.resolve(__dirname, "../../..").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const internals = new RegExp(`${root}|file://|node_modules|\\sat\\s\\S+\\s\\(|\\.[cm]?[jt]s:\\d+`);
     for (const key of functionKeys) {
       for (const payload of hostile) {
         const answer = await invoke(key, payload);
