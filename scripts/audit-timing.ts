@@ -4,7 +4,8 @@
 // shifts both columns alike. The end-to-end view is `npm run bench -- --costs`; this isolates the
 // database statement, which is all the audit changes.
 import { parseArgs } from "node:util";
-import { CreateTaskInput, TASK_STATUSES } from "#contract/schemas";
+import { TASK_STATUSES } from "#contract/constants";
+import { CreateTaskInput } from "#contract/schemas";
 import { systemAuditContext } from "../functions/src/audit/context";
 import { config } from "../functions/src/platform/config";
 import { closePool } from "../functions/src/platform/db";

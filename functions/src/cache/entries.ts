@@ -3,10 +3,11 @@
 //
 // An entry is "<version> <createdMicros> <expiresAtMicros|-> <status> <createdAt>\n<task JSON>": the
 // header carries the record's facts, so neither this code nor a Lua script ever parses task JSON.
+import { ReplyError } from "ioredis";
 import { config } from "../platform/config";
 import type { CacheOutcome } from "../platform/request-metrics";
 import type { TaskRecord } from "../tasks/task-record";
-import { cacheKeys, EPOCH_KEY, indexMember, newToken, writeKeys } from "./keys";
+import { cacheKeys, indexMember, type KeySpace, newToken, writeKeys } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
 import { EPOCH_MOVED, inCurrentEpoch, oweInvalidation, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
@@ -36,12 +37,25 @@ export function decodeEntry(id: string, entry: string): TaskRecord | undefined {
   };
 }
 
-/** TTL in ms: the configured maximum minus up to 10% jitter, never past the task's expiry. */
+/** No TTL beyond this, whatever the settings say (they are bounded too; this is the cache's own rule). */
+const MAX_TTL_MS = 24 * 3_600_000;
+
+/**
+ * TTL in ms: the configured maximum minus up to 10% jitter, never past the task's expiry. Always a
+ * whole number in [0, 24 h]: 0 means "do not keep it". Issue 11, finding 2: an expiry PostgreSQL
+ * rendered as year 10000 made this NaN, Redis refused the write and the cache dropped everything.
+ * An expiry that is not a number is unknown, so nothing is kept rather than something kept too long.
+ */
 export function entryTtlMs(maxSeconds: number, expiresAtMs: number | null, now = Date.now()): number {
-  const jittered = Math.floor(maxSeconds * 1_000 * (0.9 + Math.random() * 0.1));
-  if (expiresAtMs === null) return jittered;
-  return Math.min(jittered, Math.floor(expiresAtMs - now));
+  const maxMs = Number.isFinite(maxSeconds) && maxSeconds > 0 ? Math.min(maxSeconds * 1_000, MAX_TTL_MS) : 0;
+  const jittered = Math.floor(maxMs * (0.9 + Math.random() * 0.1));
+  if (expiresAtMs === null || expiresAtMs === Number.POSITIVE_INFINITY) return jittered;
+  if (Number.isNaN(expiresAtMs) || !Number.isFinite(now)) return 0;
+  return Math.max(0, Math.min(jittered, Math.floor(expiresAtMs - now)));
 }
+
+/** Whether a number can travel to Redis as an argument it will parse (score, version, instant). */
+const finite = (value: number): boolean => Number.isFinite(value);
 
 const expiresAtMs = (task: TaskRecord): number | null =>
   task.expiresAtMicros === null ? null : task.expiresAtMicros / 1_000;
@@ -51,7 +65,7 @@ export type CachedTask = TaskRecord | "deleted" | undefined;
 /** What one MGET found, and the key space it looked in (a refill may only land there). */
 export interface TaskRead {
   entries: CachedTask[];
-  epoch: string;
+  space: KeySpace;
 }
 
 /**
@@ -63,16 +77,16 @@ export async function getTasks(ids: string[]): Promise<TaskRead | undefined> {
   if (!redis || ids.length === 0) return undefined;
   try {
     return await timed(() =>
-      inCurrentEpoch(redis, 2, async (e) => {
-        const k = cacheKeys(e);
-        const values = await redis.mget(EPOCH_KEY, ...ids.map(k.task));
-        if (values[0] !== e) return EPOCH_MOVED;
+      inCurrentEpoch(redis, 2, async (space) => {
+        const k = cacheKeys(space);
+        const values = await redis.mget(k.epoch, ...ids.map(k.task));
+        if (values[0] !== space.epoch) return EPOCH_MOVED;
         const entries = values.slice(1).map((value, i): CachedTask => {
           if (value === null || value === undefined) return undefined;
           if (value === TOMBSTONE) return "deleted";
           return decodeEntry(ids[i] ?? "", value);
         });
-        return { entries, epoch: e };
+        return { entries, space };
       }),
     );
   } catch {
@@ -90,13 +104,13 @@ export async function fillTasks(read: TaskRead, tasks: TaskRecord[]): Promise<vo
   count("fills", tasks.length);
   try {
     await timed(async () => {
-      const k = cacheKeys(read.epoch);
+      const k = cacheKeys(read.space);
       const pipeline = redis.pipeline() as unknown as CacheCommands & { exec(): Promise<unknown> };
       let queued = 0;
       for (const task of tasks) {
         const ttl = entryTtlMs(config.CACHE_TTL_SECONDS, expiresAtMs(task));
-        if (ttl <= 0) continue;
-        pipeline.mtFill(EPOCH_KEY, k.task(task.id), read.epoch, encodeEntry(task), task.version, ttl);
+        if (ttl <= 0 || !finite(task.version)) continue;
+        pipeline.mtFill(k.epoch, k.task(task.id), read.space.epoch, encodeEntry(task), task.version, ttl);
         queued += 1;
       }
       if (queued > 0) await pipeline.exec();
@@ -113,68 +127,103 @@ export function noteRead(value: CacheOutcome): void {
 
 type WriteOp = { op: "put"; task: TaskRecord } | { op: "del"; id: string };
 
+/** The script's arguments for one write; "forget" when a fact of the task cannot be put in Redis. */
+interface WriteArgs {
+  id: string;
+  op: "put" | "del" | "forget";
+  entry: string;
+  version: number;
+  ttl: number;
+  score: number;
+  expMs: string;
+}
+
+/** Pure: what a write asks of Redis (exported for the edge-value tests). */
+export function writeArgs(write: WriteOp, now = Date.now()): WriteArgs {
+  if (write.op === "del")
+    return { id: write.id, op: "del", entry: "", version: 0, ttl: 1, score: 0, expMs: "" };
+  const { task } = write;
+  const expires = expiresAtMs(task);
+  const base = { id: task.id, entry: "", version: 0, ttl: 1, score: 0, expMs: "" };
+  // A fact Redis could not parse (a score, a version, an expiry that is not a number) must cost
+  // this task its entry and index position, never the whole cache (finding 2).
+  if (!finite(task.version) || !finite(task.createdMicros) || (expires !== null && Number.isNaN(expires))) {
+    return { ...base, op: "forget" };
+  }
+  const ttl = entryTtlMs(config.CACHE_TTL_SECONDS, expires, now);
+  // Already expired: it is gone from every list, exactly like a delete.
+  if (ttl <= 0) return { ...base, op: "del" };
+  return {
+    id: task.id,
+    op: "put",
+    entry: encodeEntry(task),
+    version: task.version,
+    ttl,
+    score: task.createdMicros,
+    expMs: expires === null || !finite(expires) ? "" : String(Math.floor(expires)),
+  };
+}
+
 /**
  * Called after PostgreSQL committed and before the client gets its response: replaces the entry
  * (or leaves a tombstone), moves the generation and updates the position index in one atomic
- * script. Never throws (the write already happened): if Redis cannot take it, the whole cache is
- * invalidated once Redis answers again.
+ * script. Never throws (the write already happened). A write Redis refuses as a value (it answered)
+ * forgets that one task (entry and position index) instead; only a write that may not have reached
+ * Redis at all (a lost connection, a timeout) invalidates the whole cache once Redis answers again.
  */
 export async function writeThrough(write: WriteOp): Promise<void> {
   if (!config.REDIS_URL) return;
+  const args = writeArgs(write);
   try {
     const redis = await usableClient();
     if (!redis) {
       oweInvalidation();
       return;
     }
-    const written = await timed(() => applyWrite(redis, write));
-    if (written === undefined) throw new Error("epoch kept moving");
+    let written: WriteResult | undefined;
+    try {
+      written = await timed(() => applyWrite(redis, args));
+    } catch (error) {
+      if (!(error instanceof ReplyError) || args.op === "forget") throw error;
+      written = "refused";
+    }
+    if (written === "refused") written = await timed(() => applyWrite(redis, { ...args, op: "forget" }));
+    // A forgotten task left the index missing: the next read of it kicks a background rebuild.
+    if (written !== "done") throw new Error("the cache could not take the write");
   } catch {
     oweInvalidation();
   }
 }
 
-function applyWrite(redis: CacheClient, write: WriteOp): Promise<true | undefined> {
-  const id = write.op === "put" ? write.task.id : write.id;
-  let op: "put" | "del" = write.op;
-  let entry = "";
-  let version = 0;
-  let ttl = 0;
-  let score = 0;
-  let expMs = "";
-  if (write.op === "put") {
-    const expires = expiresAtMs(write.task);
-    ttl = entryTtlMs(config.CACHE_TTL_SECONDS, expires);
-    if (ttl <= 0) op = "del";
-    entry = encodeEntry(write.task);
-    version = write.task.version;
-    score = write.task.createdMicros;
-    expMs = expires === null ? "" : String(expires);
-  }
-  return inCurrentEpoch(redis, 3, async (e) => {
+type WriteResult = "done" | "refused";
+
+function applyWrite(redis: CacheClient, args: WriteArgs): Promise<WriteResult | undefined> {
+  const { id, op, entry, version, ttl, score, expMs } = args;
+  return inCurrentEpoch(redis, 3, async (space) => {
     const [ok] = await redis.mtWrite(
-      ...writeKeys(cacheKeys(e), id),
-      e,
+      ...writeKeys(cacheKeys(space), id),
+      space.epoch,
       op,
       entry,
       version,
-      Math.max(ttl, 1),
+      ttl,
       indexMember(id),
       score,
       expMs,
       newToken(),
       TOMBSTONE_TTL_MS,
     );
-    return ok === 1 ? true : EPOCH_MOVED;
+    if (ok === 2) return "refused";
+    return ok === 1 ? "done" : EPOCH_MOVED;
   });
 }
 
 /** Removes ids the index holds but PostgreSQL no longer has (only reachable after an eviction). */
-export async function unindex(redis: CacheClient, e: string, ids: string[]): Promise<void> {
-  const k = cacheKeys(e);
+export async function unindex(redis: CacheClient, space: KeySpace, ids: string[]): Promise<void> {
+  const k = cacheKeys(space);
   await Promise.all(
     ids.map((id) =>
-      redis.mtWrite(...writeKeys(k, id), e, "unindex", "", 0, 1, indexMember(id), 0, "", "", 1),
+      redis.mtWrite(...writeKeys(k, id), space.epoch, "unindex", "", 0, 1, indexMember(id), 0, "", "", 1),
     ),
   );
 }

@@ -1,9 +1,9 @@
 // What /health says about the cache, and closing the shared connection.
 import { config } from "../platform/config";
 import { availableRedis, closeRedis } from "../platform/redis";
-import { cacheKeys, STATS_KEY } from "./keys";
+import { cacheKeys } from "./keys";
 import type { CacheCommands } from "./scripts";
-import { cacheClient, cacheState, freshEpoch, resetCacheState } from "./state";
+import { cacheClient, cacheState, freshSpace, resetCacheState } from "./state";
 import { localStats } from "./stats";
 
 export interface CacheHealth {
@@ -23,9 +23,9 @@ export async function cacheHealth(): Promise<CacheHealth> {
   try {
     if (!redis || cacheState.owesInvalidation) throw new Error("down");
     // Not the epoch this process last used: health must describe what readers see now.
-    const k = cacheKeys(await freshEpoch(redis));
+    const k = cacheKeys(await freshSpace(redis));
     const pipeline = redis.pipeline();
-    pipeline.zcard(k.idx).exists(k.lock).hgetall(k.meta).hgetall(STATS_KEY).info("memory");
+    pipeline.zcard(k.idx).exists(k.lock).hgetall(k.meta).hgetall(k.stats).info("memory");
     const results = (await pipeline.exec()) ?? [];
     const [size, building, meta, total, info] = results.map(([error, value]) => {
       if (error) throw error;

@@ -1,37 +1,59 @@
 // Every key the cache uses, and the pure helpers that name things in Redis (unit-tested).
 //
-// Key layout (E = epoch token, G = generation token; see CACHE.md for the reasoning):
-//   mt:epoch                 current epoch; replacing it invalidates every key below at once
-//   mt:stats                 hash of hit/miss/partial/bypass/fill/rebuild counters (all processes)
-//   mt:E:t:<id>              a task entry (entries.ts), or "D" (tombstone) after a delete
-//   mt:E:gen                 generation, replaced by every write; query pages are keyed by it
-//   mt:E:q:G:<hash>          a cached response body for a normalised query; mt:E:qf:G:<hash> its fill lock
-//   mt:E:idx                 sorted set of live tasks by created_at (score, µs) then id (member)
-//   mt:E:idx:exp             sorted set of indexed tasks by expires_at (ms): removed at their instant
-//   mt:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
-// The live feed's keys (mt:live:*) belong to functions/src/live/store.ts.
+// Key layout (D = the database's identity, E = epoch token, G = generation token; see CACHE.md):
+//   mt:D:epoch               current epoch of database D; replacing it invalidates every key below at
+//                            once; "retired" once a replacing seed rotated D away (state.ts)
+//   mt:D:stats               hash of hit/miss/partial/bypass/fill/rebuild counters (all processes)
+//   mt:D:qs:<hash>           a query asked recently: its page is stored only when asked again (admission);
+//                            how often a query is asked is no data, so it outlives epochs
+//   mt:D:E:t:<id>            a task entry (entries.ts), or "D" (tombstone) after a delete
+//   mt:D:E:gen               generation, replaced by every write; query pages are keyed by it
+//   mt:D:E:q:G:<hash>        a cached response body for a normalised query; mt:D:E:qf:G:<hash> its fill lock
+//   mt:D:E:idx               sorted set of live tasks by created_at (score, µs) then id (member)
+//   mt:D:E:idx:exp           sorted set of indexed tasks by expires_at (ms): removed at their instant
+//   mt:D:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
+// D comes from the database itself (platform/database-identity.ts), so two databases behind one
+// Redis, a restored dump or a recreated volume never share a key. The live feed's keys (mt:live:*)
+// belong to functions/src/live/store.ts.
 import { createHash, randomBytes } from "node:crypto";
 
-export const EPOCH_KEY = "mt:epoch";
-export const STATS_KEY = "mt:stats";
+/** The value an epoch key holds once its database identity was rotated away. */
+export const RETIRED = "retired";
 
-export const cacheKeys = (e: string) => ({
-  task: (id: string) => `mt:${e}:t:${id}`,
-  gen: `mt:${e}:gen`,
-  query: (gen: string, key: string) => `mt:${e}:q:${gen}:${key}`,
-  queryFill: (gen: string, key: string) => `mt:${e}:qf:${gen}:${key}`,
-  idx: `mt:${e}:idx`,
-  exp: `mt:${e}:idx:exp`,
-  build: `mt:${e}:idx:build`,
-  touched: `mt:${e}:idx:touched`,
-  lock: `mt:${e}:idx:lock`,
-  meta: `mt:${e}:idx:meta`,
-});
+export const epochKey = (db: string): string => `mt:${db}:epoch`;
+export const statsKey = (db: string): string => `mt:${db}:stats`;
+/** What the structural keys of an epoch of `db` start with (the new-epoch script unlinks them). */
+export const epochPrefix = (db: string): string => `mt:${db}:`;
+
+/** A key space: a database identity and the epoch current in it. */
+export interface KeySpace {
+  db: string;
+  epoch: string;
+}
+
+export const cacheKeys = ({ db, epoch }: KeySpace) => {
+  const p = `${epochPrefix(db)}${epoch}`;
+  return {
+    epoch: epochKey(db),
+    stats: statsKey(db),
+    task: (id: string) => `${p}:t:${id}`,
+    gen: `${p}:gen`,
+    query: (gen: string, key: string) => `${p}:q:${gen}:${key}`,
+    queryFill: (gen: string, key: string) => `${p}:qf:${gen}:${key}`,
+    querySeen: (key: string) => `${epochPrefix(db)}qs:${key}`,
+    idx: `${p}:idx`,
+    exp: `${p}:idx:exp`,
+    build: `${p}:idx:build`,
+    touched: `${p}:idx:touched`,
+    lock: `${p}:idx:lock`,
+    meta: `${p}:idx:meta`,
+  };
+};
 export type CacheKeys = ReturnType<typeof cacheKeys>;
 
 /** The keys the write script touches for one task, in the order the script reads them. */
 export function writeKeys(k: CacheKeys, id: string): string[] {
-  return [EPOCH_KEY, k.task(id), k.gen, k.idx, k.build, k.lock, k.touched, k.exp];
+  return [k.epoch, k.task(id), k.gen, k.idx, k.build, k.lock, k.touched, k.exp];
 }
 
 export const newToken = (): string => randomBytes(6).toString("base64url");

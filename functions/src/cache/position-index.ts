@@ -4,14 +4,14 @@ import { config } from "../platform/config";
 import { HttpError } from "../platform/errors";
 import { availableRedis } from "../platform/redis";
 import { unindex } from "./entries";
-import { cacheKeys, EPOCH_KEY, indexMember, memberId, newToken, STATS_KEY } from "./keys";
+import { cacheKeys, indexMember, type KeySpace, memberId, newToken } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
 import {
   cacheClient,
   cacheFailed,
-  currentEpoch,
+  currentSpace,
   EPOCH_MOVED,
-  freshEpoch,
+  freshSpace,
   inCurrentEpoch,
   invalidateEpoch,
   oweInvalidation,
@@ -48,13 +48,23 @@ export async function indexSlice(
   try {
     return await timed(async () => {
       const arg = anchor.mode === "pos" ? anchor.position : indexMember(anchor.id);
-      const read = async (e: string) => {
-        const k = cacheKeys(e);
-        return redis.mtIndexRead(EPOCH_KEY, k.idx, k.exp, e, Date.now(), direction, anchor.mode, arg, count);
+      const read = async (space: KeySpace) => {
+        const k = cacheKeys(space);
+        return redis.mtIndexRead(
+          k.epoch,
+          k.idx,
+          k.exp,
+          space.epoch,
+          Date.now(),
+          direction,
+          anchor.mode,
+          arg,
+          count,
+        );
       };
       // -9: the epoch moved (invalidation, flush), so once more in the current one.
-      return inCurrentEpoch(redis, 2, async (e): Promise<IndexSlice | undefined | typeof EPOCH_MOVED> => {
-        const [status, start, members] = await read(e);
+      return inCurrentEpoch(redis, 2, async (space): Promise<IndexSlice | undefined | typeof EPOCH_MOVED> => {
+        const [status, start, members] = await read(space);
         if (status === -9) return EPOCH_MOVED;
         if (status === -1) kickIndexRebuild();
         if (status < 0 || start === undefined || !members) return undefined;
@@ -62,7 +72,7 @@ export async function indexSlice(
           total: status,
           start,
           ids: members.map(memberId),
-          repair: (ids: string[]) => unindex(redis, e, ids).catch(() => {}),
+          repair: (ids: string[]) => unindex(redis, space, ids).catch(() => {}),
         };
       });
     });
@@ -118,11 +128,12 @@ async function buildIndex(
   options: RebuildOptions,
 ): Promise<RebuildResult> {
   const started = performance.now();
-  const e = await currentEpoch(redis);
-  const k = cacheKeys(e);
+  const space = await currentSpace(redis);
+  const e = space.epoch;
+  const k = cacheKeys(space);
   if (!options.force && (await redis.exists(k.idx))) return { built: false, reason: "ready" };
   const token = newToken();
-  if ((await redis.mtBuildStart(EPOCH_KEY, k.lock, k.build, k.touched, e, token, BUILD_LOCK_MS)) !== 1) {
+  if ((await redis.mtBuildStart(k.epoch, k.lock, k.build, k.touched, e, token, BUILD_LOCK_MS)) !== 1) {
     return { built: false, reason: "locked" };
   }
   // Another builder may have finished between the check and the lock.
@@ -150,13 +161,13 @@ async function buildIndex(
   }
   const ms = Math.round(performance.now() - started);
   const finished = await redis.mtBuildFinish(
-    EPOCH_KEY,
+    k.epoch,
     k.lock,
     k.build,
     k.touched,
     k.idx,
     k.meta,
-    STATS_KEY,
+    k.stats,
     e,
     token,
     rows,
@@ -218,7 +229,7 @@ export async function invalidateAll(kick = true): Promise<boolean> {
 export async function indexSnapshot(direction: "asc" | "desc" = "desc"): Promise<string[] | undefined> {
   const redis = await usableClient();
   if (!redis) return undefined;
-  const k = cacheKeys(await freshEpoch(redis));
+  const k = cacheKeys(await freshSpace(redis));
   if (!(await redis.exists(k.idx))) return undefined;
   const members =
     direction === "desc" ? await redis.zrevrange(k.idx, 0, -2) : await redis.zrange(k.idx, "1", "-1");

@@ -3,11 +3,18 @@
 import { setNewest } from "../platform/bounded-map";
 import { config } from "../platform/config";
 import { entryTtlMs } from "./entries";
-import { cacheKeys, EPOCH_KEY, newToken } from "./keys";
+import { cacheKeys, type KeySpace, newToken } from "./keys";
 import { EPOCH_MOVED, inCurrentEpoch, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
 
 const QUERY_FILL_LOCK_MS = 2_000;
+/**
+ * Admission (issue 11, finding 7): a page is stored only when its query was already asked within
+ * this window. Before, every distinct query stored its page for 10 minutes: 200 one-off requests
+ * added 19.7 MB to Redis. A first ask now leaves a marker of ~100 B; the numbers are in
+ * query-cache-admission.test.ts.
+ */
+export const QUERY_ADMIT_WINDOW_MS = 10 * 60_000;
 
 const inFlight = new Map<string, Promise<string>>();
 
@@ -55,27 +62,27 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
     outcome("bypass");
     return (await load()).body;
   }
-  let located: { e: string; gen: string; body: string | null } | undefined;
+  let located: { space: KeySpace; gen: string; body: string | null } | undefined;
   try {
     // One try: a moved epoch (an invalidation just now) is answered from PostgreSQL this time.
     located = await timed(() =>
-      inCurrentEpoch(redis, 1, async (e) => {
-        const k = cacheKeys(e);
-        let [seenEpoch, gen] = await redis.mget(EPOCH_KEY, k.gen);
-        if (seenEpoch !== e) return EPOCH_MOVED;
+      inCurrentEpoch(redis, 1, async (space) => {
+        const k = cacheKeys(space);
+        let [seenEpoch, gen] = await redis.mget(k.epoch, k.gen);
+        if (seenEpoch !== space.epoch) return EPOCH_MOVED;
         if (!gen) {
           await redis.set(k.gen, newToken(), "NX");
           gen = (await redis.get(k.gen)) ?? newToken();
         }
         const valueKey = k.query(gen, normalized);
         const remembered = memoGet(valueKey);
-        if (remembered !== undefined) return { e, gen, body: remembered };
+        if (remembered !== undefined) return { space, gen, body: remembered };
         const [[, body], [, ttl]] = (await redis.multi().get(valueKey).pttl(valueKey).exec()) as [
           [unknown, string | null],
           [unknown, number],
         ];
         if (body !== null) memoSet(valueKey, body, ttl);
-        return { e, gen, body };
+        return { space, gen, body };
       }),
     );
   } catch {
@@ -90,13 +97,22 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
     return located.body;
   }
   outcome("miss");
-  const k = cacheKeys(located.e);
+  const k = cacheKeys(located.space);
   const valueKey = k.query(located.gen, normalized);
   const flight = inFlight.get(valueKey);
   if (flight) return flight;
   const promise = (async () => {
     const lockKey = k.queryFill(located.gen, normalized);
-    const leader = await redis.set(lockKey, "1", "PX", QUERY_FILL_LOCK_MS, "NX").catch(() => "OK");
+    // One round trip: the fill lock, and whether this query was asked before within the window.
+    const [leader, firstAsk] = await redis
+      .pipeline()
+      .set(lockKey, "1", "PX", QUERY_FILL_LOCK_MS, "NX")
+      .set(k.querySeen(normalized), "1", "PX", QUERY_ADMIT_WINDOW_MS, "NX")
+      .exec()
+      .then(
+        (results) => (results ?? []).map(([error, value]) => (error ? "OK" : value)),
+        () => ["OK", "OK"],
+      );
     if (leader !== "OK") {
       for (let wait = 0; wait < 5; wait += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -108,7 +124,7 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
       count("queryLoads");
       const loaded = await load();
       const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
-      if (ttl > 0) {
+      if (ttl > 0 && firstAsk !== "OK") {
         const stored = await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => null);
         if (stored === "OK") memoSet(valueKey, loaded.body, ttl);
       }

@@ -25,13 +25,28 @@ if newer(redis.call('GET', KEYS[2]), tonumber(ARGV[3])) then
 return 0`,
   },
   // KEYS epoch task gen idx build lock touched exp
-  // ARGV epoch op(put|del|unindex) entry version ttlMs member score expMs newGen tombTtlMs
+  // ARGV epoch op(put|del|unindex|forget) entry version ttlMs member score expMs newGen tombTtlMs
+  // -> {1} done, {0, epoch} epoch moved, {2} refused: an argument Redis could not store, checked
+  // before anything is written (a Lua error midway would keep the writes made before it).
+  // forget: the task's facts could not be put in Redis, so its entry goes and the index with it
+  // (rebuilt in the background from PostgreSQL); everything else stays.
   mtWrite: {
     numberOfKeys: 8,
     lua: `${LUA_NEWER}
 local epoch = redis.call('GET', KEYS[1])
 if epoch ~= ARGV[1] then return {0, epoch or ''} end
 local op, member = ARGV[2], ARGV[6]
+local function whole(s) local n = tonumber(s) return n and n == n and n >= 1 and n <= 86400000 and n == math.floor(n) end
+local function num(s) local n = tonumber(s) return n and n == n and n > -math.huge and n < math.huge end
+if op == 'put' and not (num(ARGV[4]) and whole(ARGV[5]) and num(ARGV[7]) and (ARGV[8] == '' or num(ARGV[8]))) then
+  return {2} end
+if op == 'del' and not whole(ARGV[10]) then return {2} end
+if op == 'forget' then
+  redis.call('DEL', KEYS[2])
+  redis.call('SET', KEYS[3], ARGV[9])
+  redis.call('DEL', KEYS[4], KEYS[8], KEYS[5], KEYS[6], KEYS[7])
+  return {1}
+end
 if op == 'put' then
   local cur = redis.call('GET', KEYS[2])
   if cur == 'D' then op = 'stale' else
@@ -130,14 +145,14 @@ redis.call('HSET', KEYS[6], 'rows', ARGV[3], 'ms', ARGV[4], 'builtAt', ARGV[5])
 redis.call('HINCRBY', KEYS[7], 'rebuilds', 1)
 return 1`,
   },
-  // KEYS epoch. ARGV newEpoch oldPrefixPattern-free: the old epoch's structural keys are named here
+  // KEYS epoch. ARGV newEpoch prefix ("mt:<db>:"): the old epoch's structural keys are named here
   mtNewEpoch: {
     numberOfKeys: 1,
     lua: `
 local old = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1])
-if old then
-  local p = 'mt:' .. old
+if old and old ~= 'retired' then
+  local p = ARGV[2] .. old
   redis.call('UNLINK', p .. ':idx', p .. ':idx:exp', p .. ':idx:build', p .. ':idx:touched',
     p .. ':idx:lock', p .. ':idx:meta', p .. ':gen')
 end
@@ -159,7 +174,7 @@ export interface CacheCommands {
   mtBuildStart(...args: (string | number)[]): Promise<number>;
   mtBuildBatch(...args: (string | number)[]): Promise<number>;
   mtBuildFinish(...args: (string | number)[]): Promise<number>;
-  mtNewEpoch(epochKey: string, epoch: string): Promise<string>;
+  mtNewEpoch(epochKey: string, epoch: string, prefix: string): Promise<string>;
 }
 
 export type CacheClient = Redis & CacheCommands;

@@ -1,19 +1,25 @@
 // The cache's whole process-local state in one object, and the only functions that change it:
-// which epoch this process reads and writes in, whether it owes Redis an invalidation, and whether
-// Redis may be used at all right now. The connection and its breaker are platform/redis.ts's.
+// which database and epoch this process reads and writes in, whether it owes Redis an invalidation,
+// and whether Redis may be used at all right now. The connection and its breaker are platform/redis.ts's.
+import { type DatabaseIdentity, readDatabaseIdentity } from "../platform/database-identity";
 import { availableRedis, defineScripts, recordFailure, recordSuccess, redisClient } from "../platform/redis";
 import { recordCache } from "../platform/request-metrics";
-import { EPOCH_KEY, newToken } from "./keys";
+import { epochKey, epochPrefix, type KeySpace, newToken, RETIRED, statsKey } from "./keys";
 import { CACHE_SCRIPTS, type CacheClient, type CacheCommands } from "./scripts";
 import { count, flushStatsSoon } from "./stats";
 
 export const cacheState: {
-  /** The epoch this process believes in; every script checks it against Redis before acting. */
-  epoch: string | undefined;
+  /**
+   * The database's identity, read from PostgreSQL once per process (a cold start) and again only
+   * when its key space turns out retired (a replacing seed rotated it) or the cache is invalidated.
+   */
+  identity: Promise<DatabaseIdentity> | undefined;
+  /** The key space this process believes in; every script checks its epoch against Redis before acting. */
+  space: KeySpace | undefined;
   /** A write reached PostgreSQL but not Redis: the cache may hold older data until the epoch moves. */
   owesInvalidation: boolean;
   recoveryTimer: NodeJS.Timeout | undefined;
-} = { epoch: undefined, owesInvalidation: false, recoveryTimer: undefined };
+} = { identity: undefined, space: undefined, owesInvalidation: false, recoveryTimer: undefined };
 
 /** Returned by an attempt that found the epoch moved under it (an invalidation, a flush). */
 export const EPOCH_MOVED = Symbol("epoch moved");
@@ -23,23 +29,56 @@ defineScripts(CACHE_SCRIPTS);
 
 export const cacheClient = (): CacheClient | undefined => redisClient<CacheCommands>();
 
-/** The epoch this process believes in, read (or created) once and then trusted until a script says otherwise. */
-export async function currentEpoch(redis: CacheClient): Promise<string> {
-  if (cacheState.epoch) return cacheState.epoch;
-  let found = await redis.get(EPOCH_KEY);
-  if (!found) {
-    // Missing (first start, FLUSHALL or eviction): a fresh token means nothing older is ever read.
-    await redis.set(EPOCH_KEY, newToken(), "NX");
-    found = (await redis.get(EPOCH_KEY)) ?? newToken();
+/** The database's identity: one primary-key read per process, shared by concurrent first callers. */
+function databaseIdentity(refresh = false): Promise<DatabaseIdentity> {
+  if (refresh || !cacheState.identity) {
+    const reading = readDatabaseIdentity();
+    cacheState.identity = reading;
+    // A failed read (the database away) is tried again by the next caller, not remembered.
+    reading.catch(() => {
+      if (cacheState.identity === reading) cacheState.identity = undefined;
+    });
   }
-  cacheState.epoch = found;
-  return found;
+  return cacheState.identity;
 }
 
-/** The epoch readers see now, not the one this process last used (health, diagnostics). */
-export function freshEpoch(redis: CacheClient): Promise<string> {
-  cacheState.epoch = undefined;
-  return currentEpoch(redis);
+/**
+ * The key space this process believes in: the database's identity and its current epoch, read (or
+ * created) once and then trusted until a script says the epoch moved.
+ */
+export async function currentSpace(redis: CacheClient): Promise<KeySpace> {
+  if (cacheState.space) return cacheState.space;
+  let db = (await databaseIdentity()).current;
+  let found = await redis.get(epochKey(db));
+  if (found === RETIRED) {
+    // A replacing seed in another process rotated the identity this process read: read it again.
+    const fresh = (await databaseIdentity(true)).current;
+    if (fresh !== db) {
+      db = fresh;
+      found = await redis.get(epochKey(db));
+    }
+    // Still retired: the database carries an identity it once gave up (a physical backup from before
+    // a rotation). Nothing cached under it may be trusted, so it starts over in a fresh epoch.
+    if (found === RETIRED) {
+      await redis.mtNewEpoch(epochKey(db), newToken(), epochPrefix(db));
+      found = await redis.get(epochKey(db));
+    }
+  }
+  if (found && found !== RETIRED) {
+    cacheState.space = { db, epoch: found };
+    return cacheState.space;
+  }
+  // Missing (first start, FLUSHALL or eviction): a fresh token means nothing older is ever read.
+  await redis.set(epochKey(db), newToken(), "NX");
+  const epoch = await redis.get(epochKey(db));
+  cacheState.space = { db, epoch: epoch && epoch !== RETIRED ? epoch : newToken() };
+  return cacheState.space;
+}
+
+/** The key space readers see now, not the one this process last used (health, diagnostics). */
+export function freshSpace(redis: CacheClient): Promise<KeySpace> {
+  cacheState.space = undefined;
+  return currentSpace(redis);
 }
 
 /**
@@ -49,22 +88,31 @@ export function freshEpoch(redis: CacheClient): Promise<string> {
 export async function inCurrentEpoch<T>(
   redis: CacheClient,
   tries: number,
-  attempt: (epoch: string) => Promise<T | typeof EPOCH_MOVED>,
+  attempt: (space: KeySpace) => Promise<T | typeof EPOCH_MOVED>,
 ): Promise<T | undefined> {
   for (let i = 0; i < tries; i += 1) {
-    const result = await attempt(await currentEpoch(redis));
+    const result = await attempt(await currentSpace(redis));
     if (result !== EPOCH_MOVED) return result;
-    cacheState.epoch = undefined;
+    cacheState.space = undefined;
   }
   return undefined;
 }
 
-/** Moves the epoch: every entry, page and the index of the old one become unreachable at once. */
-export async function invalidateEpoch(redis: CacheClient): Promise<string> {
-  const next = newToken();
-  await redis.mtNewEpoch(EPOCH_KEY, next);
-  cacheState.epoch = next;
-  return next;
+/**
+ * Moves the epoch: every entry, page and the index of the old one become unreachable at once. The
+ * identity is read again first, since a replacing seed may just have rotated it; the key space of
+ * the identity it replaced is retired, so a process still using that one finds out at its next
+ * cache command (the epoch check every script makes) and reads the identity again.
+ */
+export async function invalidateEpoch(redis: CacheClient): Promise<KeySpace> {
+  const identity = await databaseIdentity(true);
+  if (identity.previous) {
+    await redis.mtNewEpoch(epochKey(identity.previous), RETIRED, epochPrefix(identity.previous));
+  }
+  const space = { db: identity.current, epoch: newToken() };
+  await redis.mtNewEpoch(epochKey(space.db), space.epoch, epochPrefix(space.db));
+  cacheState.space = space;
+  return space;
 }
 
 /** A write could not reach Redis: no reads from the cache until the epoch has moved. */
@@ -120,11 +168,12 @@ export async function timed<T>(fn: () => Promise<T>): Promise<T> {
     throw error;
   } finally {
     recordCache(performance.now() - started);
-    flushStatsSoon(cacheClient());
+    flushStatsSoon(cacheClient(), cacheState.space && statsKey(cacheState.space.db));
   }
 }
 
-/** Forgets the epoch (tests and scripts closing the shared connection). */
+/** Forgets the key space and the identity (tests and scripts closing the shared connection). */
 export function resetCacheState(): void {
-  cacheState.epoch = undefined;
+  cacheState.space = undefined;
+  cacheState.identity = undefined;
 }

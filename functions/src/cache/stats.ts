@@ -2,7 +2,6 @@
 // most once a second on the back of a cache command (never a request of its own).
 import type Redis from "ioredis";
 import { type CacheOutcome, recordOutcome } from "../platform/request-metrics";
-import { STATS_KEY } from "./keys";
 
 export const localStats = {
   hit: 0,
@@ -30,13 +29,14 @@ export function outcome(value: CacheOutcome): void {
   count(value);
 }
 
-export function flushStatsSoon(redis: Redis | undefined): void {
-  if (redis?.status !== "ready" || Date.now() - lastFlush < 1_000) return;
+/** Adds this process's unflushed counters to `key` (the database's stats hash). */
+export function flushStatsSoon(redis: Redis | undefined, key: string | undefined): void {
+  if (!redis || !key || redis.status !== "ready" || Date.now() - lastFlush < 1_000) return;
   const entries = Object.entries(unflushed).filter(([, n]) => n);
   if (entries.length === 0) return;
   lastFlush = Date.now();
   for (const [name] of entries) delete unflushed[name as StatName];
   const pipeline = redis.pipeline();
-  for (const [name, n] of entries) pipeline.hincrby(STATS_KEY, name, n ?? 0);
+  for (const [name, n] of entries) pipeline.hincrby(key, name, n ?? 0);
   pipeline.exec().catch(() => {});
 }

@@ -2,7 +2,14 @@ import type { Context } from "aws-lambda";
 import * as z from "zod";
 import { ensureAuditPartitions } from "../audit/repository";
 import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
-import { pendingRankChanges, purgeExpired, rebuildFences, vacuumIfNeeded } from "../tasks/repository";
+import { invocationHandler } from "../platform/invocation";
+import {
+  pendingRankChanges,
+  purgeExpired,
+  purgeIdempotencyKeys,
+  rebuildFences,
+  vacuumIfNeeded,
+} from "../tasks/repository";
 import { rebuildTaskIndex } from "../tasks/service";
 
 /** Changes logged since the last resample before positions are worth resampling. */
@@ -12,23 +19,24 @@ const RESAMPLE_AFTER = 5_000;
 const MaintainInput = z.looseObject({ force: z.boolean().optional(), reindex: z.boolean().optional() });
 
 /**
- * Scheduled housekeeping (every minute): purges expired tasks, resamples position fences and
+ * Scheduled housekeeping (every minute): purges expired tasks and Idempotency-Keys past their TTL, resamples position fences and
  * vacuums the task tables when enough writes have accumulated, and builds the cache's position
  * index when it is missing (the one place that build runs besides a background kick; never inside
  * a user request). Input
  * `{ force: true }` resamples unconditionally, `{ reindex: true }` rebuilds the index. Input that is
  * not an object of that shape throws, so the Invoke API reports a function error, not a result.
  */
-export const handler = async (event: unknown = {}, context?: Context) => {
+export const handler = invocationHandler(async (event: unknown = {}, context?: Context) => {
   // The schedule fires inside serverless-offline, never through the Invoke port; anything else
   // (npm run bench, an operator) must carry the control secret.
   if (!isScheduledEvent(event)) assertControlCaller(context);
   const { force, reindex } = MaintainInput.parse(event ?? {});
   const purged = await purgeExpired();
+  const idempotencyKeysPurged = await purgeIdempotencyKeys();
   const pending = await pendingRankChanges();
   const resampled = force === true || pending >= RESAMPLE_AFTER ? await rebuildFences() : null;
   const vacuum = await vacuumIfNeeded();
   const index = await rebuildTaskIndex({ force: reindex === true });
   const auditPartitions = await ensureAuditPartitions();
-  return { purged, pending, resampled, vacuum, index, auditPartitions };
-};
+  return { purged, idempotencyKeysPurged, pending, resampled, vacuum, index, auditPartitions };
+});

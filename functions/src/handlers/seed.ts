@@ -2,19 +2,24 @@ import type { Context } from "aws-lambda";
 import { systemAuditContext } from "../audit/context";
 import { publishSeeded } from "../live/feed";
 import { assertControlCaller } from "../platform/control-plane";
+import { InvocationError, invocationHandler } from "../platform/invocation";
 import { SeedInput } from "../seed/input";
 import { abortLoad, beginLoad, loadChunk, runLoad, runStep, withMemory } from "../seed/repository";
 import { invalidateCaches } from "../tasks/service";
 
 /** Thrown for input the seed function cannot accept; the message names every offending field. */
-export class SeedInputError extends Error {}
+export class SeedInputError extends InvocationError {
+  constructor(message: string) {
+    super(message, "SeedInputError");
+  }
+}
 
 /**
  * Invoked only through the Lambda Invoke API (no HTTP route). `{ count, truncate?, seed? }` seeds
  * in one invocation; `npm run seed` drives large loads as begin / load / step / abort invocations.
  * Every result reports the invocation's peak rss.
  */
-export const handler = async (event: unknown, context?: Context) => {
+export const handler = invocationHandler(async (event: unknown, context?: Context) => {
   assertControlCaller(context);
   const parsed = SeedInput.safeParse(event ?? {});
   if (!parsed.success) {
@@ -44,4 +49,4 @@ export const handler = async (event: unknown, context?: Context) => {
     await publishSeeded({ rows: "rows" in value ? value.rows : undefined });
   }
   return { ...value, memory };
-};
+});

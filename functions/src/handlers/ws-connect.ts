@@ -11,13 +11,15 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   queryStringParameters?: Record<string, string | undefined> | null;
 };
 
+import { invocationHandler } from "../platform/invocation";
+
 /**
  * WebSocket $connect: browsers cannot set headers on a WebSocket, so the bearer token comes as the
  * `token` query parameter (never logged: nothing here writes the event). A viewer or above is
  * registered (with an expiry) where the fan-out finds it; a missing or bad token refuses the
  * handshake with 401, and when Redis cannot take the connection it is a 503 the client retries.
  */
-export const handler = async (event: ConnectEvent) => {
+export const handler = invocationHandler(async (event: ConnectEvent) => {
   const { connectionId, domainName, stage } = event.requestContext;
   let actor: Actor | undefined;
   try {
@@ -33,4 +35,4 @@ export const handler = async (event: ConnectEvent) => {
   } catch {
     return { statusCode: 503 };
   }
-};
+});

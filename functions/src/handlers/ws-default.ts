@@ -2,6 +2,7 @@ import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import * as z from "zod";
 import { syncReply } from "../live/feed";
 import { touchConnection } from "../live/store";
+import { invocationHandler } from "../platform/invocation";
 import { limitWsMessage } from "../platform/rate-limit";
 
 /** What a client may send: `hello`/`resync` with the last seq it applied, or `ping` to stay registered. */
@@ -15,7 +16,7 @@ const ClientMessage = z.discriminatedUnion("action", [
  * routeResponseSelectionExpression: $default): `sync` with the events after `since` from the
  * stream, whether that is all of them, and the counters; or `pong`.
  */
-export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {
+export const handler = invocationHandler(async (event: APIGatewayProxyWebsocketEventV2) => {
   let message: z.infer<typeof ClientMessage>;
   try {
     message = ClientMessage.parse(JSON.parse(event.body ?? ""));
@@ -40,4 +41,4 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2) => {
   } catch {
     return { statusCode: 503, body: JSON.stringify({ type: "error", code: "unavailable" }) };
   }
-};
+});

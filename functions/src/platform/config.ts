@@ -37,6 +37,16 @@ const ConfigSchema = z.object({
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(3_600),
   /** Life of a cached page; writes invalidate pages at once (generation), so this only bounds memory. */
   CACHE_QUERY_TTL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(600),
+  /**
+   * How long an Idempotency-Key is remembered: a retry within it replays the first answer; after it
+   * the key is free again, and `maintain` deletes it (issue 11, finding 7: keys were never purged).
+   */
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
   /** Rebuild a missing position index in the background of the process that noticed (see CACHE.md). */
   CACHE_BACKGROUND_REBUILD: z
     .enum(["true", "false"])

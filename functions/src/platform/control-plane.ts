@@ -7,12 +7,16 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { config } from "./config";
+import { InvocationError } from "./invocation";
 
 /** A control-plane invocation without the local secret; the Invoke API reports it as a function error. */
-export class ControlPlaneDeniedError extends Error {
+/** Written for the caller (InvocationError), so the Invoke API shows it instead of an opaque error. */
+export class ControlPlaneDeniedError extends InvocationError {
   constructor() {
-    super("This function needs the local control secret (see README: control plane)");
-    this.name = "ControlPlaneDeniedError";
+    super(
+      "This function needs the local control secret (see README: control plane)",
+      "ControlPlaneDeniedError",
+    );
   }
 }
 

@@ -227,10 +227,20 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
     return withStatementBudget(budget, () => withMetrics(metrics, () => handler(event, context)));
   });
   // Outside every middleware, so the request line and the 500 log carry the id too.
-  return (event: ApiEvent, context: Context): Promise<ApiResult> =>
-    withRequestId(context?.awsRequestId ?? event.requestContext?.requestId, () =>
+  return (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    // Only the Invoke API can send something that is not an event object; middy would throw on it
+    // (and the runtime hand its stack to the caller).
+    if (typeof event !== "object" || event === null || Array.isArray(event)) {
+      return Promise.resolve(
+        errorResponse(
+          new BadRequestError("The payload is not an API Gateway HTTP API event", undefined, "bad_event"),
+        ),
+      );
+    }
+    return withRequestId(context?.awsRequestId ?? event.requestContext?.requestId, () =>
       wrappedHandler(event, context),
     );
+  };
 }
 
 /** Reads an optional version precondition from If-Match (see preconditions.ts). */

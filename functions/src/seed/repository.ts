@@ -8,7 +8,9 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { type AuditContext, systemAuditContext } from "../audit/context";
 import { auditSummary } from "../audit/sql";
+import { rotateDatabaseIdentity } from "../platform/database-identity";
 import { connectDedicated } from "../platform/db";
+import { InvocationError } from "../platform/invocation";
 import { SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
 import { fenceSelect, rebuildFences } from "../tasks/repository";
 import { COPY_COLUMNS, copyText, type SeedSpec } from "./data";
@@ -23,7 +25,11 @@ import {
 } from "./input";
 
 /** Thrown for a load that does not exist, is no longer loading, or a step out of order. */
-export class SeedStateError extends Error {}
+export class SeedStateError extends InvocationError {
+  constructor(message: string) {
+    super(message, "SeedStateError");
+  }
+}
 
 /** Per index build; PostgreSQL sorts in memory instead of spilling (the box has RAM to spare). */
 const MAINTENANCE_WORK_MEM = "512MB";
@@ -402,6 +408,8 @@ async function swapIn(
       const lockStarted = performance.now();
       const result = await client.query<{ max_id: string }>("select seed_swap_in($1) as max_id", [loadId]);
       await recordSeed(client, load, audit);
+      // A new table is a new database as far as the cache knows: nothing cached before may be read.
+      await rotateDatabaseIdentity(client);
       await client.query("commit");
       return {
         attempts: attempt,

@@ -16,6 +16,7 @@ import type {
 import { pickFilters } from "#contract/schemas";
 import type { AuditContext } from "../audit/context";
 import { auditRowsFrom } from "../audit/sql";
+import { config } from "../platform/config";
 import {
   connectDedicated,
   getPool,
@@ -450,10 +451,14 @@ export async function createTask(
   const actorId = audit.actor.id;
   const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
   return transaction(async (client) => {
+    // A key older than its TTL is free again (maintain deletes those; this covers the minute between).
     const claimed = await query(
       `insert into idempotency_keys (actor_id, key, request_hash) values ($3, $1, $2)
-       on conflict (actor_id, key) do nothing returning key`,
-      [idempotencyKey, requestHash, actorId],
+       on conflict (actor_id, key) do update
+         set request_hash = excluded.request_hash, task_id = null, response = null, created_at = now()
+         where idempotency_keys.created_at <= now() - make_interval(hours => $4)
+       returning key`,
+      [idempotencyKey, requestHash, actorId, config.IDEMPOTENCY_KEY_TTL_HOURS],
       client,
     );
     if (claimed.rowCount === 1) {
@@ -583,7 +588,21 @@ export async function taskStats(): Promise<TaskStats> {
   return { total, byStatus, byPriority };
 }
 
-/** Deletes expired tasks in batches so lists, totals and positions stop carrying them. */
+/** Deletes Idempotency-Keys past their TTL, oldest first in batches (the created_at index). */
+export async function purgeIdempotencyKeys(batch = 10_000): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const result = await query(
+      `delete from idempotency_keys where (actor_id, key) in (
+         select actor_id, key from idempotency_keys where created_at <= now() - make_interval(hours => $2)
+         order by created_at limit $1)`,
+      [batch, config.IDEMPOTENCY_KEY_TTL_HOURS],
+    );
+    purged += result.rowCount ?? 0;
+    if ((result.rowCount ?? 0) < batch) return purged;
+  }
+}
+
 export async function purgeExpired(batch = 10_000): Promise<number> {
   let purged = 0;
   for (;;) {

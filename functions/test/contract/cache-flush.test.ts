@@ -4,6 +4,8 @@
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type CacheHealth, closeCache } from "../../src/cache/health";
+import { statsKey } from "../../src/cache/keys";
+import { readDatabaseIdentity } from "../../src/platform/database-identity";
 import { query } from "../../src/platform/db";
 import { invalidateCaches } from "../../src/tasks/service";
 import { ensureIndex, waitFor } from "../support/cache-kit";
@@ -94,7 +96,7 @@ describe("flush under load", () => {
     const samples = await stop();
     // Give the stack's stats a moment to reach Redis, then read how many rebuilds ran.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    const rebuilds = Number(await redis.hget("mt:stats", "rebuilds"));
+    const rebuilds = Number(await redis.hget(statsKey((await readDatabaseIdentity()).current), "rebuilds"));
     await redis.quit();
 
     const flushMax = Math.max(...samples.map((sample) => sample.ms));

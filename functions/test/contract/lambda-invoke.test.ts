@@ -202,6 +202,37 @@ describe("the Lambda Invoke API under serverless-offline", () => {
     expect(status.json).toEqual({ seeding: null });
   });
 
+  it("when any function is invoked with a payload it cannot use, then the answer names no file, path or stack frame", async () => {
+    const hostile: unknown[] = [
+      null,
+      "x",
+      [],
+      7,
+      { force: "yes" },
+      { count: "many" },
+      { requestContext: null },
+    ];
+    // The checkout's absolute path, a file URL, a stack frame, or a bundle location like handler.js:12:34.
+    const root = path.resolve(__dirname, "../../..").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const internals = new RegExp(`${root}|file://|node_modules|\\sat\\s\\S+\\s\\(|\\.[cm]?[jt]s:\\d+`);
+    for (const key of functionKeys) {
+      for (const payload of hostile) {
+        const answer = await invoke(key, payload);
+        const text = JSON.stringify(answer.payload ?? null);
+        expect(text, `${key} ${JSON.stringify(payload)}: ${text}`).not.toMatch(internals);
+        if (answer.output.FunctionError) {
+          expect(answer.payload.errorMessage, `${key} ${JSON.stringify(payload)}`).toEqual(
+            expect.any(String),
+          );
+          expect(answer.payload.trace ?? [], key).toHaveLength(1);
+        }
+      }
+    }
+    // Seed's own words still reach the caller.
+    const seed = await invoke("seed", { count: "many" });
+    expect(seed.payload.errorMessage).toMatch(/count/);
+  });
+
   it("when an unknown function is invoked, then ResourceNotFoundException", async () => {
     await expect(invoke("noSuchFunction", {})).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });

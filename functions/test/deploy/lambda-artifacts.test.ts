@@ -48,6 +48,8 @@ interface Invocation {
 interface RunOutput {
   init: { node: string; cwd: string; nodePath: string | null; dependenciesVisible: string[] };
   invocations: Invocation[];
+  /** The functions' own log lines (platform/logger.ts). */
+  logs: { msg: string; error?: string }[];
   stderr: string;
 }
 
@@ -126,6 +128,7 @@ async function runArtifact(target: Artifact, events: unknown[]): Promise<RunOutp
   return {
     init: lines.find((line) => line.type === "init"),
     invocations: lines.filter((line) => line.type === "result" || line.type === "error"),
+    logs: lines.filter((line) => typeof line.msg === "string"),
     stderr,
   };
 }
@@ -265,7 +268,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     expect(result.json.byStatus.blocked).toBeGreaterThanOrEqual(1);
   });
 
-  it("when maintain gets a scheduled event, then it reports its work; when its input is invalid, then it throws with a source-mapped stack", async () => {
+  it("when maintain gets a scheduled event, then it reports its work; when its input is invalid, then it throws the message without a stack", async () => {
     const scheduled = {
       version: "0",
       id: "00000000-0000-0000-0000-000000000000",
@@ -281,7 +284,18 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     const failed = output.invocations[1];
     expect(failed?.type).toBe("error");
     expect(failed?.errorMessage).toMatch(/force/);
-    expect(failed?.stack).toMatch(/maintain\.ts:\d+/);
+    // The runtime hands the stack to the Invoke API's caller: it names no frame (issue 11).
+    expect(failed?.stack).not.toMatch(/\sat\s|\.[jt]s:\d+/);
+  });
+
+  it("when a function fails unexpectedly, then the caller gets an opaque error and the log the source-mapped stack", async () => {
+    const output = await runArtifact(artifact("wsConnect"), [{}]);
+    const failed = output.invocations[0];
+    expect(failed?.type).toBe("error");
+    expect(failed?.errorMessage).toMatch(/^Internal error \(request /);
+    expect(failed?.stack).not.toMatch(/\sat\s|\.[jt]s:\d+/);
+    const logged = output.logs.find((line) => line.msg === "invocation failed");
+    expect(logged?.error).toMatch(/ws-connect\.ts:\d+/);
   });
 
   it("when taskHistory and auditLog are invoked, then they answer from audit_log in the one shape", async () => {

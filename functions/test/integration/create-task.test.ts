@@ -67,4 +67,24 @@ describe("POST /tasks", () => {
     expect(reused.json().error.code).toBe("conflict");
     expect(await countTitled(title)).toBe(0);
   });
+
+  it("when an Idempotency-Key is older than its TTL, then it is free again: a new request with it creates a task", async () => {
+    const key = uniqueMarker("k");
+    const post = (title: string) =>
+      invoke(createTask, {
+        method: "POST",
+        path: "/tasks",
+        body: { title },
+        headers: { "idempotency-key": key },
+      });
+    const first = await post("first of an old key");
+    await query("update idempotency_keys set created_at = now() - interval '25 hours' where key = $1", [key]);
+    const title = `After the TTL ${uniqueMarker()}`;
+    const later = await post(title);
+    expect(later.statusCode).toBe(201);
+    expect(later.json().id).not.toBe(first.json().id);
+    expect(await countTitled(title)).toBe(1);
+    // ... and from then on the key replays the new answer.
+    expect((await post(title)).json()).toEqual(later.json());
+  });
 });

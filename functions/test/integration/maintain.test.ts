@@ -33,4 +33,21 @@ describe("maintain", () => {
     expect(visible).toBeGreaterThan(pages * 0.8);
     await query("delete from tasks where tags @> array[$1::text]", [marker]);
   });
+
+  it("when Idempotency-Keys are older than their TTL, then maintain deletes them and keeps the recent ones", async () => {
+    const old = uniqueMarker("old");
+    const recent = uniqueMarker("recent");
+    await query(
+      `insert into idempotency_keys (key, request_hash, created_at)
+       values ($1, 'h', now() - interval '25 hours'), ($2, 'h', now() - interval '23 hours')`,
+      [old, recent],
+    );
+    const report = await maintain({});
+    expect(report.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);
+    const { rows } = await query<{ key: string }>("select key from idempotency_keys where key = any($1)", [
+      [old, recent],
+    ]);
+    expect(rows.map((row) => row.key)).toEqual([recent]);
+    await query("delete from idempotency_keys where key = $1", [recent]);
+  });
 });

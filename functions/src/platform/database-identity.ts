@@ -1,0 +1,40 @@
+// Which database this process talks to, as a short name for the cache's key spaces (issue 11,
+// finding 4): two databases behind one Redis, a restored dump or a recreated volume must never read
+// each other's cache. The name hashes a random token kept in the database itself (migration 010,
+// rotated by a replacing seed) with the database's oid, which a dump restored into a new database
+// does not keep. The only SQL on cache_identity.
+import { createHash } from "node:crypto";
+import { type Queryable, query } from "./db";
+
+export interface DatabaseIdentity {
+  /** Names the current key space. */
+  current: string;
+  /** The identity a rotation replaced (its key space is retired), or null before any rotation. */
+  previous: string | null;
+}
+
+const name = (token: string, oid: string): string =>
+  createHash("sha256").update(`${token}/${oid}`).digest("base64url").slice(0, 12);
+
+/** One primary-key read; the cache calls it once per process and again only after a rotation. */
+export async function readDatabaseIdentity(): Promise<DatabaseIdentity> {
+  const result = await query<{ token: string; previous_token: string | null; oid: string }>(
+    `select token, previous_token,
+            (select oid::text from pg_database where datname = current_database()) as oid
+     from cache_identity`,
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error("cache_identity is empty: run npm run db:migrate");
+  return {
+    current: name(row.token, row.oid),
+    previous: row.previous_token === null ? null : name(row.previous_token, row.oid),
+  };
+}
+
+/** A new identity in the caller's transaction (a replacing seed's swap): every old key is unreachable. */
+export async function rotateDatabaseIdentity(client: Queryable): Promise<void> {
+  await client.query(
+    `update cache_identity
+     set previous_token = token, token = gen_random_uuid()::text, rotated_at = now()`,
+  );
+}
