@@ -25,6 +25,8 @@ export class RedisUnavailableError extends ServiceUnavailableError {
 /** After a failure Redis is left alone this long (doubling per consecutive failure, capped). */
 const FIRST_OPEN_MS = 250;
 const MAX_OPEN_MS = 5_000;
+/** Consecutive timeouts on a connected client before the breaker opens (a lost connection: one). */
+const FAILURES_TO_OPEN = 3;
 
 const scripts = new Map<string, LuaScript>();
 let client: Redis | undefined;
@@ -75,11 +77,16 @@ export function redisClient<C = Redis>(): (Redis & C) | undefined {
   return client as Redis & C;
 }
 
-/** Counts a failed command: opens the breaker for a while, longer after each consecutive failure. */
+/**
+ * Counts a failed command. A lost connection opens the breaker at once; a command that merely timed
+ * out on a live connection (a busy event loop under a burst) opens it only when it keeps happening:
+ * one slow reply must not make the live feed drop every event of the next quarter second.
+ */
 export function recordFailure(): void {
   breaker.consecutiveFailures += 1;
-  breaker.openUntil =
-    Date.now() + Math.min(FIRST_OPEN_MS * 2 ** (breaker.consecutiveFailures - 1), MAX_OPEN_MS);
+  if (client?.status === "ready" && breaker.consecutiveFailures < FAILURES_TO_OPEN) return;
+  const opened = Math.max(1, breaker.consecutiveFailures - FAILURES_TO_OPEN + 1);
+  breaker.openUntil = Date.now() + Math.min(FIRST_OPEN_MS * 2 ** (opened - 1), MAX_OPEN_MS);
 }
 
 export function recordSuccess(): void {

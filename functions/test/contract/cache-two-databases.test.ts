@@ -4,8 +4,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR, migrate } from "../../src/platform/migrations";
-import { TEST_API_PORT, TEST_DATABASE_URL, TEST_REDIS_URL } from "../support/services";
+import { SUITE_RATE_LIMITS, TEST_API_PORT, TEST_DATABASE_URL, TEST_REDIS_URL } from "../support/services";
 import { type Stack, startStack } from "../support/stack";
+import { authHeaders } from "../support/tokens";
 
 /** Sibling databases of the test database (h11_test -> h11_test_a), recreated empty for this file. */
 function sibling(suffix: string): string {
@@ -48,13 +49,13 @@ beforeAll(async () => {
       apiPort: TEST_API_PORT + 60,
       lambdaPort: TEST_API_PORT + 62,
       wsPort: TEST_API_PORT + 64,
-      env: { DATABASE_URL: DATABASE_A, REDIS_URL: TEST_REDIS_URL },
+      env: { DATABASE_URL: DATABASE_A, REDIS_URL: TEST_REDIS_URL, ...SUITE_RATE_LIMITS },
     }),
     startStack({
       apiPort: TEST_API_PORT + 70,
       lambdaPort: TEST_API_PORT + 72,
       wsPort: TEST_API_PORT + 74,
-      env: { DATABASE_URL: DATABASE_B, REDIS_URL: TEST_REDIS_URL },
+      env: { DATABASE_URL: DATABASE_B, REDIS_URL: TEST_REDIS_URL, ...SUITE_RATE_LIMITS },
     }),
   ]);
 }, 180_000);
@@ -66,7 +67,7 @@ afterAll(async () => {
 async function call(stack: Stack, path: string, init: RequestInit = {}) {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     ...init,
-    headers: { "content-type": "application/json", ...init.headers },
+    headers: { "content-type": "application/json", ...authHeaders("editor"), ...init.headers },
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();

@@ -224,7 +224,8 @@ describe("the Lambda Invoke API under serverless-offline", () => {
           expect(answer.payload.errorMessage, `${key} ${JSON.stringify(payload)}`).toEqual(
             expect.any(String),
           );
-          expect(answer.payload.trace ?? [], key).toHaveLength(1);
+          // One line (the error's own name and message) at most: the Invoke port's guard drops it too.
+          expect((answer.payload.trace ?? []).length, key).toBeLessThanOrEqual(1);
         }
       }
     }

@@ -168,12 +168,19 @@ describe("responses against the OpenAPI document", () => {
     expect((await call("DELETE /tasks/{id}", "/tasks/0")).status).toBe(400);
     expect((await call("DELETE /tasks/{id}", `/tasks/${id}`)).status).toBe(204);
     expect((await call("DELETE /tasks/{id}", `/tasks/${id}`)).status).toBe(404);
+
+    // The audit trail outlives the task.
+    expect((await call("GET /tasks/{id}/history", `/tasks/${id}/history?limit=5`)).status).toBe(200);
+    expect((await call("GET /tasks/{id}/history", `/tasks/${id}/history?limit=0`)).status).toBe(400);
+    expect((await call("GET /audit", `/audit?limit=5&taskId=${id}`)).status).toBe(200);
+    expect((await call("GET /audit", "/audit?since=yesterday")).status).toBe(400);
   });
 
   it("when the operational routes are called, then they match the document too", async () => {
     expect((await call("GET /health", "/health")).status).toBe(200);
     expect((await call("GET /ping", "/ping")).status).toBe(200);
     expect((await call("GET /openapi.json", "/openapi.json")).status).toBe(200);
+    expect((await call("GET /seed/status", "/seed/status")).status).toBe(200);
   });
 
   it("when all of the above ran, then every documented answer was produced for real", () => {
