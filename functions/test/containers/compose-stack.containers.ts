@@ -7,7 +7,10 @@ import { randomBytes } from "node:crypto";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devSession } from "../../../scripts/lib/dev-keys";
+import { controlClientContext } from "../../src/platform/control-plane";
 import { LiveClient } from "../support/live-client";
+import { authHeaders } from "../support/tokens";
 import { ComposeStack, SERVICES } from "./compose";
 
 // Host ports of their own (3000-3002/4321 may be a native stack's); CONTAINERS_PORT_BASE moves them.
@@ -33,7 +36,13 @@ async function json(response: Response): Promise<any> {
   }
 }
 
-function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/** An HTTP call as an editor (the role that writes tasks) unless `headers` carries its own credential. */
+function send(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = authHeaders("editor"),
+) {
   return fetch(`${api}${path}`, {
     method,
     headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
@@ -64,7 +73,7 @@ afterAll(async () => {
 
 describe("the compose stack under podman", () => {
   it("when every service is healthy, then /health reports PostgreSQL and Redis reached over the compose network", async () => {
-    const health = await json(await send("GET", "/health"));
+    const health = await json(await send("GET", "/health", undefined, authHeaders("admin")));
     expect(health.status).toBe("ok");
     expect(health.db.ok).toBe(true);
     expect(health.cache.state).not.toBe("degraded");
@@ -90,6 +99,8 @@ describe("the compose stack under podman", () => {
         new InvokeCommand({
           FunctionName: "million-tasks-dev-seed",
           Payload: Buffer.from(JSON.stringify({ count: SEEDED, truncate: true })),
+          // As SeedClient sends it: seed refuses a caller without the control secret.
+          ClientContext: controlClientContext(stack.env.CONTROL_SECRET ?? ""),
         }),
       );
       const payload = Buffer.from(invoked.Payload ?? []).toString();
@@ -122,11 +133,16 @@ describe("the compose stack under podman", () => {
         "PATCH",
         `/tasks/${task.id}`,
         { status: "done" },
-        { "if-match": etag ?? "" },
+        { ...authHeaders("editor"), "if-match": etag ?? "" },
       );
       expect(updated.status).toBe(200);
       expect((await json(updated)).status).toBe("done");
-      const stale = await send("PATCH", `/tasks/${task.id}`, { status: "todo" }, { "if-match": etag ?? "" });
+      const stale = await send(
+        "PATCH",
+        `/tasks/${task.id}`,
+        { status: "todo" },
+        { ...authHeaders("editor"), "if-match": etag ?? "" },
+      );
       expect(stale.status).toBe(412);
 
       const deadline = Date.now() + 15_000;
@@ -141,6 +157,35 @@ describe("the compose stack under podman", () => {
       expect((await json(gone)).error.code).toEqual(expect.any(String));
     } finally {
       await live.close();
+    }
+  });
+
+  it("when a request carries no token, a bad one, or the control secret is missing, then it is refused through the published ports", async () => {
+    const anonymous = await send("GET", "/tasks?limit=1", undefined, {});
+    expect(anonymous.status).toBe(401);
+    expect((await json(anonymous)).error.code).toEqual(expect.any(String));
+    const forged = await send("GET", "/tasks?limit=1", undefined, { authorization: "Bearer not.a.jwt" });
+    expect(forged.status).toBe(401);
+    // A viewer reads but may not write.
+    expect((await send("GET", "/tasks?limit=1", undefined, authHeaders("viewer"))).status).toBe(200);
+    const viewerWrite = await send("POST", "/tasks", { title: "Not allowed" }, authHeaders("viewer"));
+    expect(viewerWrite.status).toBe(403);
+    const lambda = new LambdaClient({
+      endpoint: `http://127.0.0.1:${ports.lambda}`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "offline", secretAccessKey: "offline" },
+    });
+    try {
+      // The Invoke port's guard (infra/serverless/invoke-port-guard.cjs) refuses it before seed runs.
+      const refused = lambda.send(
+        new InvokeCommand({
+          FunctionName: "million-tasks-dev-seed",
+          Payload: Buffer.from(JSON.stringify({ count: 10, truncate: true })),
+        }),
+      );
+      await expect(refused).rejects.toThrow(/control secret/);
+    } finally {
+      lambda.destroy();
     }
   });
 
@@ -159,6 +204,12 @@ describe("the compose stack under podman", () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
+    // A production build has no /dev-session.json (only the development server writes one), so the
+    // demo users' session is served to the page here, as web/test/browser/support/site.ts does.
+    const session = JSON.stringify(devSession(3 * 3600));
+    await page.route("**/dev-session.json", (route) =>
+      route.fulfill({ status: 200, contentType: "application/json", body: session }),
+    );
     await page.goto(`http://127.0.0.1:${ports.web}/`);
     await page.locator("tr.grid-row").first().waitFor({ timeout: 30_000 });
     timings.upToFirstRowsMs = Date.now() - (timings.upStartedAt ?? 0);

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { devAuthEnv } from "../../../scripts/lib/dev-keys";
 
 export const ROOT = path.resolve(__dirname, "../../..");
 
@@ -47,6 +48,10 @@ export class ComposeStack {
       CONTAINERS_CONF: path.join(ROOT, "infra/docker/podman/containers.conf"),
       ...readEnvFile("infra/docker/podman/stand-ins.env"),
       POSTGRES_PASSWORD: password,
+      // The checkout's development identity, as `npm run -s auth-env` writes it into .env: the
+      // functions verify the test's tokens against this key set and demand this control secret.
+      JWKS_URL: "",
+      ...devAuthEnv(),
       API_HOST_PORT: String(ports.api),
       WS_HOST_PORT: String(ports.ws),
       LAMBDA_HOST_PORT: String(ports.lambda),
