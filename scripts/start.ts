@@ -5,7 +5,6 @@
 // answers, and runs uncached otherwise. The log says which.
 
 import { spawn } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -14,6 +13,7 @@ import { loadDemoData, needsDemoData, parseDemoCount } from "./lib/demo-data";
 import { devAuthEnv, writeDevSession } from "./lib/dev-keys";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres";
 import { formatDuration } from "./lib/progress";
+import { redisAnswers } from "./lib/redis-probe";
 
 const ROOT = path.resolve(__dirname, "..");
 const { values: flags } = parseArgs({
@@ -27,24 +27,6 @@ const { values: flags } = parseArgs({
 
 const log = (msg: string, extra: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ level: "info", msg, ...extra }));
-
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(500);
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith("+PONG"));
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 async function main(): Promise<void> {
   const demoCount = parseDemoCount(flags["demo-tasks"]);
@@ -67,7 +49,7 @@ async function main(): Promise<void> {
   }
 
   let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl && (await redisAnswers("redis://127.0.0.1:6379"))) redisUrl = "redis://127.0.0.1:6379";
+  if (!redisUrl && (await redisAnswers("127.0.0.1", 6379, 500))) redisUrl = "redis://127.0.0.1:6379";
   log(redisUrl ? "cache: Redis" : "cache: disabled (no REDIS_URL and no Redis on 127.0.0.1:6379)", {
     url: redisUrl ?? null,
   });

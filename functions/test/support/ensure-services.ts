@@ -9,6 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../../scripts/lib/embedded-postgres";
+import { redisAnswers } from "../../../scripts/lib/redis-probe";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "../../..");
@@ -122,23 +123,6 @@ export async function ensurePostgres(
   }
   const embedded = await startEmbeddedPostgres({ dataDir, port: portNumber });
   return { started: `embedded PostgreSQL on :${portNumber} (${dataDir})`, embedded, stop: embedded.stop };
-}
-
-async function redisAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(1_000);
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith("+PONG"));
-    });
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /** The redis-server binary, from Debian when absent (the cache-outage tests start private ones too). */
