@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDemoCount } from "./lib/demo-data";
+import { mintDevToken } from "./lib/dev-keys";
 
 const ROOT = path.resolve(__dirname, "..");
 const { values: flags } = parseArgs({
@@ -22,9 +23,17 @@ const count = parseDemoCount(flags.count);
 const apiUrl = `http://127.0.0.1:${process.env.API_PORT ?? 3000}`;
 const siteUrl = `http://127.0.0.1:${process.env.PORT ?? 4321}`;
 
-async function probe(url: string): Promise<Response | undefined> {
+/** The API wants a bearer token: a development one, as the site's demo editor has (scripts/lib/dev-keys.ts). */
+const viewerToken = mintDevToken({
+  sub: "bench-start",
+  name: "bench:start",
+  role: "viewer",
+  ttlSeconds: 3600,
+});
+
+async function probe(url: string, headers: Record<string, string> = {}): Promise<Response | undefined> {
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
   } catch {
     return undefined;
   }
@@ -49,7 +58,7 @@ async function main(): Promise<void> {
   try {
     while (!(firstPage && site && complete) && performance.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-      const page = await probe(`${apiUrl}/tasks?limit=50`);
+      const page = await probe(`${apiUrl}/tasks?limit=50`, { authorization: `Bearer ${viewerToken}` });
       if (page?.ok) {
         const body = (await page.json()) as { total: { value: number } };
         if (!firstPage) {
