@@ -21,6 +21,8 @@ let total = 0;
 const budgets: Record<string, string> = {};
 /** Rows a local run creates when the database is (nearly) empty: a few blocks' worth. */
 const MIN_ROWS = 250;
+/** Past the 932,067 rows a plain 36 px list reaches in Chromium. */
+const SCALE_ROWS = 950_000;
 
 beforeAll(async () => {
   await waitForApi(api);
@@ -33,8 +35,11 @@ beforeAll(async () => {
       await createTask(api, { title: `filler ${i} ${tag}`, tags: [tag] });
     total = (await listTasks(api, "limit=1")).total.value;
   }
-  if (total < 1_000_000) {
-    const message = `the database holds ${total.toLocaleString("en-US")} tasks; the scale checks want >= 1,000,000 (npm run seed -- --count 1000000)`;
+  // The scale checks need more rows than Chromium's height cap lets a plain list show (932,067 of
+  // 36 px). The seeded million loses a few tasks as their expiry instants pass, so the bar sits
+  // below 1,000,000 on purpose.
+  if (total < SCALE_ROWS) {
+    const message = `the database holds ${total.toLocaleString("en-US")} tasks; the scale checks want >= ${SCALE_ROWS.toLocaleString("en-US")} (npm run seed -- --count 1000000)`;
     if (process.env.CI) throw new Error(message);
     console.warn(`\n!!! ${message}\n`);
   }
