@@ -2,7 +2,7 @@
 // and sort key, in-process against DATABASE_URL. Loads synthetic rows with SQL when fewer exist.
 import { parseArgs } from "node:util";
 import { closePool, query } from "../functions/src/platform/db";
-import { rebuildFences } from "../functions/src/tasks/repository";
+import { rebuildFences } from "../functions/src/tasks/upkeep";
 import { timeListHandler, timingTable } from "./lib/handler-timing";
 
 async function main(): Promise<void> {

@@ -3,14 +3,14 @@ import * as z from "zod";
 import { ensureAuditPartitions } from "../audit/repository";
 import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
 import { invocationHandler } from "../platform/invocation";
+import { rebuildTaskIndex } from "../tasks/service";
 import {
   pendingRankChanges,
   purgeExpired,
   purgeIdempotencyKeys,
   rebuildFences,
   vacuumIfNeeded,
-} from "../tasks/repository";
-import { rebuildTaskIndex } from "../tasks/service";
+} from "../tasks/upkeep";
 
 /** Changes logged since the last resample before positions are worth resampling. */
 const RESAMPLE_AFTER = 5_000;

@@ -12,7 +12,7 @@ import { rotateDatabaseIdentity } from "../platform/database-identity";
 import { connectDedicated } from "../platform/db";
 import { InvocationError } from "../platform/invocation";
 import { SORT_KEY_NAMES, type SortKeyName } from "../tasks/query";
-import { fenceSelect, rebuildFences } from "../tasks/repository";
+import { fenceSelect, rebuildFences } from "../tasks/upkeep";
 import { COPY_COLUMNS, copyText, type SeedSpec } from "./data";
 import {
   type ChunkResult,

@@ -5,8 +5,8 @@ import { handler as createTask } from "../../src/handlers/create-task";
 import { handler as listTasks } from "../../src/handlers/list-tasks";
 import { handler as updateTask } from "../../src/handlers/update-task";
 import { query } from "../../src/platform/db";
-import { rebuildFences } from "../../src/tasks/repository";
 import { invalidateCaches } from "../../src/tasks/service";
+import { rebuildFences } from "../../src/tasks/upkeep";
 import { type EventInput, invoke } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
 

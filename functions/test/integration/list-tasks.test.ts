@@ -3,7 +3,7 @@ import { SORT_KEYS } from "#contract/constants";
 import { handler as listTasksHandler } from "../../src/handlers/list-tasks";
 import { query } from "../../src/platform/db";
 import { LIVE, orderBy } from "../../src/tasks/query";
-import { rebuildFences } from "../../src/tasks/repository";
+import { rebuildFences } from "../../src/tasks/upkeep";
 import { invoke } from "../support/events";
 import { insertTasksSql, makeTask, uniqueMarker } from "../support/factories";
 

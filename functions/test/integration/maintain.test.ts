@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { handler as maintain } from "../../src/handlers/maintain";
 import { query } from "../../src/platform/db";
-import { VACUUM_AFTER } from "../../src/tasks/repository";
+import { VACUUM_AFTER } from "../../src/tasks/upkeep";
 import { waitFor } from "../support/cache-kit";
 import { uniqueMarker } from "../support/factories";
 

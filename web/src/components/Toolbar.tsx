@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
+import { isSearchableTerm, MIN_SEARCH_RUN } from "#contract/constants";
 import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
 import { useWriteAccess } from "../lib/session";
-import { hasFilters, isSearchable, MIN_SEARCH_RUN, type ViewState } from "../lib/url-state";
+import { hasFilters, type ViewState } from "../lib/url-state";
 import { type HistoryMode, useDebounced } from "./use-view-state";
 
 /** Typing waits this long before a request; the box shows that a search is pending meanwhile. */
@@ -87,7 +88,7 @@ export function Toolbar({ view, loading, onChange, onCreate, suggestions }: Tool
           <span className="visually-hidden" role="status" aria-live="polite">
             {pending ? "Searching…" : ""}
           </span>
-          {q.trim() && !isSearchable(q) ? (
+          {q.trim() && !isSearchableTerm(q) ? (
             <span className="search-hint" role="note">
               Type at least {MIN_SEARCH_RUN} letters or digits to search
             </span>

@@ -1,14 +1,7 @@
 // The view lives in the URL (?sort=-dueAt&status=todo,blocked&q=invoice&row=4812000&task=42) so it
 // can be shared and survives a reload. Parsing is forgiving: unknown values are dropped, never
 // sent to the API.
-import {
-  isSearchableTerm,
-  MAX_ASSIGNEE,
-  MAX_QUERY,
-  MAX_TAG,
-  MIN_SEARCH_RUN,
-  TASK_ID_PATTERN,
-} from "#contract/constants";
+import { isSearchableTerm, MAX_ASSIGNEE, MAX_QUERY, MAX_TAG, TASK_ID_PATTERN } from "#contract/constants";
 import type { ListParams, Task } from "./api";
 import {
   DEFAULT_SORT,
@@ -36,10 +29,6 @@ export interface ViewState {
   /** Open detail drawer: a task id, "new", or null. */
   task: string | null;
 }
-
-/** True when the term can be sent as `q`: the API refuses one without a run of MIN_SEARCH_RUN. */
-export const isSearchable = isSearchableTerm;
-export { MIN_SEARCH_RUN };
 
 export const DEFAULT_VIEW: ViewState = {
   sort: DEFAULT_SORT,
@@ -135,7 +124,8 @@ export function listParams(view: ViewState): ListParams {
     // Whole local days, both ends included (the API's dueBefore excludes its instant).
     dueAfter: view.dueFrom ? dayStart(view.dueFrom) : undefined,
     dueBefore: view.dueTo ? dayStart(view.dueTo, 1) : undefined,
-    q: isSearchable(view.q) ? view.q.trim() : undefined,
+    // The API refuses a term without a run of MIN_SEARCH_RUN letters or digits: the grid waits for one.
+    q: isSearchableTerm(view.q) ? view.q.trim() : undefined,
   };
 }
 

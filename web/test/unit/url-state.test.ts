@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { isSearchableTerm } from "#contract/constants";
 import type { Task } from "../../src/lib/api";
 import {
   DEFAULT_VIEW,
   hasFilters,
-  isSearchable,
   listParams,
   matchesView,
   parseViewState,
@@ -93,11 +93,11 @@ describe("short searches", () => {
   it("when the term has fewer than three letters or digits in a row, then no q is sent (the API refuses it)", () => {
     expect(listParams({ ...DEFAULT_VIEW, q: "ab" }).q).toBeUndefined();
     expect(listParams({ ...DEFAULT_VIEW, q: "a b c" }).q).toBeUndefined();
-    expect(isSearchable("%%_")).toBe(false);
+    expect(isSearchableTerm("%%_")).toBe(false);
   });
 
   it("when the term has a run of three, then it is sent trimmed", () => {
     expect(listParams({ ...DEFAULT_VIEW, q: " inv " }).q).toBe("inv");
-    expect(isSearchable("é42")).toBe(true);
+    expect(isSearchableTerm("é42")).toBe(true);
   });
 });
