@@ -66,8 +66,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
+  let stopping = false;
+  // A stack that dies while tests still use it leaves only "fetch failed" behind; say why it died.
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(
+      `\nserverless-offline on :${options.apiPort} exited unexpectedly (code ${code}, signal ${signal}). Its last output:\n${output}\n`,
+    );
+  });
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const stop = async () => {
+    stopping = true;
     if (child.exitCode !== null || child.pid === undefined) return;
     const exited = once(child, "exit");
     process.kill(-child.pid, "SIGTERM");
