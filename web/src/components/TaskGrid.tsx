@@ -80,7 +80,13 @@ export function TaskBrowser() {
   }, [view.task]);
 
   const onTopRow = useCallback((row: number) => update({ row }, "replace"), [update]);
-  const onGoTo = useCallback((row: number) => update({ row }, "jump"), [update]);
+  const onGoTo = useCallback(
+    (row: number) => {
+      feed.jumpPending(row);
+      update({ row }, "jump");
+    },
+    [feed, update],
+  );
   const onRange = useCallback(
     (first: number, last: number, prefetch?: boolean) => feed.request(first, last, { prefetch }),
     [feed],

@@ -138,7 +138,6 @@ export class BlockStore {
     });
   }
 
-  /** The viewport now shows rows [first, last]: fetch what is missing, abort what stopped mattering. */
   /**
    * The viewport now shows rows [first, last]: fetch what is missing, abort what stopped mattering.
    * `prefetch: false` (a thumb still held down) fetches only the rows on screen.

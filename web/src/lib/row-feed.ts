@@ -112,6 +112,21 @@ export class RowFeed {
     this.emit();
   }
 
+  /**
+   * A person's jump ("Go to row") while another query is still loading: that query opens at the
+   * jump, not at its own start row, which would otherwise undo the jump when it lands. Returns
+   * whether a loading query took the jump over (a refresh keeps its position and needs nothing).
+   */
+  jumpPending(row: number): boolean {
+    const store = this.pending;
+    if (!store || this.pendingStart === null || this.pendingStart === END_ROW) return false;
+    const rows = this.pendingRange.last - this.pendingRange.first || INITIAL_ROWS;
+    this.pendingStart = row;
+    this.pendingRange = { first: row, last: row + rows };
+    store.ensure(this.pendingRange.first, this.pendingRange.last);
+    return true;
+  }
+
   /** The viewport shows rows [first, last] of the shown store. */
   request(first: number, last: number, options?: { prefetch?: boolean }): void {
     this.range = { first, last };

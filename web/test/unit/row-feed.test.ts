@@ -107,4 +107,30 @@ describe("RowFeed", () => {
     feed.setQuery({ queryKey: "all", revision: 0, fetchPage: source("all"), startRow: 9_999_950 });
     expect(pending[0]?.request).toEqual({ limit: 100, offset: 9_999_900 });
   });
+  it("when a person jumps while a new search is loading, then the search opens at the jump", async () => {
+    const { pending, source, settle } = harness();
+    const feed = new RowFeed({ blockSize: 100, prefetch: 0 });
+    feed.setQuery({ queryKey: "all", revision: 0, fetchPage: source("all"), startRow: 0 });
+    await settle(pending[0]);
+    feed.setQuery({ queryKey: "q=inv", revision: 0, fetchPage: source("inv"), startRow: 0 });
+    expect(feed.jumpPending(250)).toBe(true);
+    // The search's first rows answer first: not enough to show it, the jump's rows are wanted.
+    await settle(pending[1]);
+    expect(feed.pending).not.toBeNull();
+    for (const offset of [200, 300]) {
+      await settle(pending.find((item) => item.label === "inv" && item.request.offset === offset));
+    }
+    expect(feed.pending).toBeNull();
+    expect(feed.startRow).toBe(250);
+    expect(titleAt(feed, 250)).toBe("inv 250");
+  });
+
+  it("when a person jumps while only a refresh is loading, then the jump is left to the shown rows", async () => {
+    const { pending, source, settle } = harness();
+    const feed = new RowFeed({ blockSize: 100, prefetch: 0 });
+    feed.setQuery({ queryKey: "all", revision: 0, fetchPage: source("v0"), startRow: 0 });
+    await settle(pending[0]);
+    feed.setQuery({ queryKey: "all", revision: 1, fetchPage: source("v1"), startRow: 0 });
+    expect(feed.jumpPending(250)).toBe(false);
+  });
 });
