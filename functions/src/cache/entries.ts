@@ -9,7 +9,7 @@ import type { CacheOutcome } from "../platform/request-metrics";
 import type { TaskRecord } from "../tasks/task-record";
 import { cacheKeys, indexMember, type KeySpace, newToken, writeKeys } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
-import { EPOCH_MOVED, inCurrentEpoch, oweInvalidation, timed, usableClient } from "./state";
+import { EPOCH_MOVED, inCurrentEpoch, invalidateOrOwe, oweInvalidation, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
 
 const TOMBSTONE = "D";
@@ -174,12 +174,12 @@ export function writeArgs(write: WriteOp, now = Date.now()): WriteArgs {
 export async function writeThrough(write: WriteOp): Promise<void> {
   if (!config.REDIS_URL) return;
   const args = writeArgs(write);
+  const redis = await usableClient().catch(() => undefined);
+  if (!redis) {
+    oweInvalidation();
+    return;
+  }
   try {
-    const redis = await usableClient();
-    if (!redis) {
-      oweInvalidation();
-      return;
-    }
     let written: WriteResult | undefined;
     try {
       written = await timed(() => applyWrite(redis, args));
@@ -191,7 +191,7 @@ export async function writeThrough(write: WriteOp): Promise<void> {
     // A forgotten task left the index missing: the next read of it kicks a background rebuild.
     if (written !== "done") throw new Error("the cache could not take the write");
   } catch {
-    oweInvalidation();
+    await invalidateOrOwe(redis);
   }
 }
 

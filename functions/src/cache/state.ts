@@ -1,6 +1,7 @@
 // The cache's whole process-local state in one object, and the only functions that change it:
 // which database and epoch this process reads and writes in, whether it owes Redis an invalidation,
 // and whether Redis may be used at all right now. The connection and its breaker are platform/redis.ts's.
+import { config } from "../platform/config";
 import { type DatabaseIdentity, readDatabaseIdentity } from "../platform/database-identity";
 import { availableRedis, defineScripts, recordFailure, recordSuccess, redisClient } from "../platform/redis";
 import { recordCache } from "../platform/request-metrics";
@@ -104,8 +105,8 @@ export async function inCurrentEpoch<T>(
  * the identity it replaced is retired, so a process still using that one finds out at its next
  * cache command (the epoch check every script makes) and reads the identity again.
  */
-export async function invalidateEpoch(redis: CacheClient): Promise<KeySpace> {
-  const identity = await databaseIdentity(true);
+export async function invalidateEpoch(redis: CacheClient, refreshIdentity = true): Promise<KeySpace> {
+  const identity = await databaseIdentity(refreshIdentity);
   if (identity.previous) {
     await redis.mtNewEpoch(epochKey(identity.previous), RETIRED, epochPrefix(identity.previous));
   }
@@ -113,6 +114,31 @@ export async function invalidateEpoch(redis: CacheClient): Promise<KeySpace> {
   await redis.mtNewEpoch(epochKey(space.db), space.epoch, epochPrefix(space.db));
   cacheState.space = space;
   return space;
+}
+
+/**
+ * A write's write-through failed on a connected client (a timeout on a busy box): other functions'
+ * processes still read this key space, so the epoch is moved now, before the write is answered,
+ * where Redis takes it at a second try; otherwise it is owed (see oweInvalidation).
+ */
+export async function invalidateOrOwe(redis: CacheClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (redis.status !== "ready") throw new Error("not connected");
+    // Half a command timeout at most: the write already waited one. A move that lands later is
+    // harmless (an epoch may move any time); until then it is owed like any other.
+    const giveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timed out")), config.REDIS_COMMAND_TIMEOUT_MS / 2);
+    });
+    const move = invalidateEpoch(redis, false);
+    move.catch(() => {}); // a late failure after giving up is already owed
+    await Promise.race([move, giveUp]);
+    recordSuccess();
+  } catch {
+    oweInvalidation();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A write could not reach Redis: no reads from the cache until the epoch has moved. */
