@@ -2,7 +2,14 @@
 // which database and epoch this process reads and writes in, whether it owes Redis an invalidation,
 // and whether Redis may be used at all right now. The connection and its breaker are platform/redis.ts's.
 import { type DatabaseIdentity, readDatabaseIdentity } from "../platform/database-identity";
-import { availableRedis, defineScripts, recordFailure, recordSuccess, redisClient } from "../platform/redis";
+import {
+  availableRedis,
+  defineScripts,
+  onFailover,
+  recordFailure,
+  recordSuccess,
+  redisClient,
+} from "../platform/redis";
 import { recordCache } from "../platform/request-metrics";
 import { epochKey, epochPrefix, type KeySpace, newToken, RETIRED, statsKey } from "./keys";
 import { CACHE_SCRIPTS, type CacheClient, type CacheCommands } from "./scripts";
@@ -26,6 +33,9 @@ export const EPOCH_MOVED = Symbol("epoch moved");
 
 // Every path to the client goes through this module, so the scripts are always registered first.
 defineScripts(CACHE_SCRIPTS);
+// A cluster failover may have lost the last writes the old primary acknowledged: nothing is read
+// from the cache until the epoch has moved (cluster-failover.test.ts).
+onFailover(() => oweInvalidation());
 
 export const cacheClient = (): CacheClient | undefined => redisClient<CacheCommands>();
 

@@ -11,6 +11,8 @@ export interface DatabaseIdentity {
   current: string;
   /** The identity a rotation replaced (its key space is retired), or null before any rotation. */
   previous: string | null;
+  /** Names the live feed's key space: never rotated (migration 017). */
+  live: string;
 }
 
 const name = (token: string, oid: string): string =>
@@ -18,8 +20,13 @@ const name = (token: string, oid: string): string =>
 
 /** One primary-key read; the cache calls it once per process and again only after a rotation. */
 export async function readDatabaseIdentity(): Promise<DatabaseIdentity> {
-  const result = await query<{ token: string; previous_token: string | null; oid: string }>(
-    `select token, previous_token,
+  const result = await query<{
+    token: string;
+    previous_token: string | null;
+    live_token: string;
+    oid: string;
+  }>(
+    `select token, previous_token, live_token,
             (select oid::text from pg_database where datname = current_database()) as oid
      from cache_identity`,
   );
@@ -28,6 +35,7 @@ export async function readDatabaseIdentity(): Promise<DatabaseIdentity> {
   return {
     current: name(row.token, row.oid),
     previous: row.previous_token === null ? null : name(row.previous_token, row.oid),
+    live: name(row.live_token, row.oid),
   };
 }
 

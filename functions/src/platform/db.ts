@@ -20,71 +20,74 @@ export interface StatementBudget {
 }
 
 const budgets = new AsyncLocalStorage<StatementBudget>();
-/** What each pooled connection was last told, so a budget costs a round trip only when it changes. */
-const appliedBudgets = new WeakMap<pg.PoolClient, string>();
 
 export function withStatementBudget<T>(budget: StatementBudget, fn: () => Promise<T>): Promise<T> {
   return budgets.run(budget, fn);
 }
 
-async function applyBudget(client: pg.PoolClient): Promise<void> {
-  const budget = budgets.getStore() ?? {
-    statementMs: config.PG_STATEMENT_TIMEOUT_MS,
-    lockMs: config.PG_LOCK_TIMEOUT_MS,
-  };
-  const wanted = `${Math.round(budget.statementMs)}/${Math.round(budget.lockMs)}`;
-  if (appliedBudgets.get(client) === wanted) return;
-  await client.query(
-    `set statement_timeout = ${Math.round(budget.statementMs)}; set lock_timeout = ${Math.round(budget.lockMs)}`,
-  );
-  appliedBudgets.set(client, wanted);
+/**
+ * One pool per budget, its timeouts given as startup parameters of each connection. Nothing is ever
+ * SET on a pooled connection: a session-level SET pins the connection behind RDS Proxy and leaks into
+ * other clients' transactions behind pgbouncer in transaction mode (issue 18; the pool-safety test
+ * refuses it). There are four budgets (requests, writes, gets and health, batch work), each pool
+ * small and lazily created, and a Lambda instance serves one route, so it fills one of them.
+ */
+const pools = new Map<string, pg.Pool>();
+
+function budgetKey(budget: StatementBudget): string {
+  return `${Math.round(budget.statementMs)}/${Math.round(budget.lockMs)}`;
 }
 
-/** A pooled connection with the current budget applied; connection failures become a 503. */
+const outsideRequests = (): StatementBudget => ({
+  statementMs: config.PG_STATEMENT_TIMEOUT_MS,
+  lockMs: config.PG_LOCK_TIMEOUT_MS,
+});
+
+function poolFor(budget: StatementBudget): pg.Pool {
+  const key = budgetKey(budget);
+  let found = pools.get(key);
+  if (!found) {
+    found = new pg.Pool({
+      connectionString: config.DATABASE_URL,
+      max: config.PG_POOL_MAX,
+      connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
+      statement_timeout: Math.round(budget.statementMs),
+      lock_timeout: Math.round(budget.lockMs),
+      // A server that stops answering mid-query would otherwise hold the request forever.
+      query_timeout: Math.round(budget.statementMs) + 1_000,
+      idleTimeoutMillis: 60_000,
+      keepAlive: true,
+    });
+    // An idle client losing its server must not crash the process; the next query reconnects.
+    found.on("error", () => {});
+    pools.set(key, found);
+  }
+  return found;
+}
+
+/** A pooled connection with the current budget; connection failures become a 503. */
 async function connect(): Promise<pg.PoolClient> {
   let client: pg.PoolClient;
   try {
-    client = await getPool().connect();
+    client = await poolFor(budgets.getStore() ?? outsideRequests()).connect();
   } catch (error) {
     throw toHttpError(error);
   }
   // A checked-out client whose server goes away emits "error" besides failing its query; pool.query
   // listens for it, and so must every connection handed out here, or the process dies of it.
-  if (!appliedBudgets.has(client)) client.on("error", () => {});
-  try {
-    await applyBudget(client);
-  } catch (error) {
-    client.release(true);
-    throw toHttpError(error);
-  }
+  if (client.listenerCount("error") === 0) client.on("error", () => {});
   return client;
 }
 
-let pool: pg.Pool | undefined;
-
+/** The pool of work outside requests (batch steps, scripts); requests get theirs from their budget. */
 export function getPool(): pg.Pool {
-  if (!pool) {
-    pool = new pg.Pool({
-      connectionString: config.DATABASE_URL,
-      max: config.PG_POOL_MAX,
-      connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
-      statement_timeout: config.PG_STATEMENT_TIMEOUT_MS,
-      lock_timeout: config.PG_LOCK_TIMEOUT_MS,
-      // A server that stops answering mid-query would otherwise hold the request forever.
-      query_timeout: config.PG_STATEMENT_TIMEOUT_MS + 1_000,
-      idleTimeoutMillis: 60_000,
-      keepAlive: true,
-    });
-    // An idle client losing its server must not crash the process; the next query reconnects.
-    pool.on("error", () => {});
-  }
-  return pool;
+  return poolFor(outsideRequests());
 }
 
 export async function closePool(): Promise<void> {
-  const current = pool;
-  pool = undefined;
-  await current?.end();
+  const current = [...pools.values()];
+  pools.clear();
+  await Promise.all(current.map((each) => each.end()));
 }
 
 const UNAVAILABLE_CODES = new Set([
@@ -152,7 +155,7 @@ export async function query<Row extends pg.QueryResultRow>(
   try {
     // A statement outside a transaction that lost a deadlock or serialization conflict changed
     // nothing, so running it again is safe; inside a transaction the caller owns the retry.
-    const pooled = client === pool || client === undefined;
+    const pooled = client === undefined || [...pools.values()].includes(client as pg.Pool);
     const retries = pooled ? 2 : 0;
     for (let attempt = 0; ; attempt += 1) {
       const connection = pooled ? await connect() : client;
