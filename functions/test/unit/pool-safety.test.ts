@@ -54,7 +54,7 @@ function withoutComments(source: string): string {
     .join("\n");
 }
 
-export function findings(source: string): string[] {
+function findings(source: string): string[] {
   const code = withoutComments(source);
   return RULES.filter((rule) => rule.pattern.test(code)).map((rule) => rule.name);
 }
