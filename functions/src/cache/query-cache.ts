@@ -2,6 +2,7 @@
 // keyed by the normalised query and the generation every write replaces (no KEYS/SCAN deletes).
 import { setNewest } from "../platform/bounded-map";
 import { config } from "../platform/config";
+import { failoverCount } from "../platform/redis";
 import { entryTtlMs } from "./entries";
 import { cacheKeys, type KeySpace, newToken } from "./keys";
 import { EPOCH_MOVED, inCurrentEpoch, timed, usableClient } from "./state";
@@ -114,10 +115,12 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
         () => ["OK", "OK"],
       );
     if (leader !== "OK") {
+      const failovers = failoverCount();
       for (let wait = 0; wait < 5; wait += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         const body = await redis.get(valueKey).catch(() => null);
-        if (body !== null) return body;
+        // Across a cluster failover the page may come from a replica that missed later writes.
+        if (body !== null && failoverCount() === failovers) return body;
       }
     }
     try {

@@ -5,6 +5,7 @@ import { type DatabaseIdentity, readDatabaseIdentity } from "../platform/databas
 import {
   availableRedis,
   defineScripts,
+  failoverCount,
   onFailover,
   recordFailure,
   recordSuccess,
@@ -166,11 +167,17 @@ export function cacheFailed(): void {
   recordFailure();
 }
 
-/** Runs cache commands: their time goes to Server-Timing, their failure to the breaker. */
+/**
+ * Runs cache commands: their time goes to Server-Timing, their failure to the breaker. Commands that
+ * overlapped a cluster failover fail too: they may have been answered by the promoted replica before
+ * the epoch moved (a read) or by the old primary just before it died (a write).
+ */
 export async function timed<T>(fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
+  const failoversBefore = failoverCount();
   try {
     const result = await fn();
+    if (failoverCount() !== failoversBefore) throw new Error("a cluster failover overlapped the command");
     recordSuccess();
     return result;
   } catch (error) {

@@ -54,7 +54,7 @@ function poolFor(budget: StatementBudget): pg.Pool {
       statement_timeout: Math.round(budget.statementMs),
       lock_timeout: Math.round(budget.lockMs),
       // A server that stops answering mid-query would otherwise hold the request forever.
-      query_timeout: Math.round(budget.statementMs) + 1_000,
+      query_timeout: config.PG_STATEMENT_TIMEOUT_MS + 1_000,
       idleTimeoutMillis: 60_000,
       keepAlive: true,
     });

@@ -35,6 +35,7 @@ const FAILURES_TO_OPEN = 3;
 const scripts = new Map<string, LuaScript>();
 let client: Redis | Cluster | undefined;
 const failoverListeners: (() => void)[] = [];
+let failovers = 0;
 let firstReady: Promise<void> | undefined;
 
 const breaker = { openUntil: 0, consecutiveFailures: 0, probing: false };
@@ -60,6 +61,13 @@ export function defineScripts(defined: Record<string, LuaScript>): void {
 export function onFailover(listener: () => void): void {
   failoverListeners.push(listener);
 }
+
+/**
+ * How many failovers this process has seen. A command in flight when one is noticed may have been
+ * redirected to the new primary, and so answered from the older data: callers compare this before
+ * and after a command and distrust the answer when it moved.
+ */
+export const failoverCount = (): number => failovers;
 
 /** The cluster's seed nodes when REDIS_URL or REDIS_CLUSTER_NODES names a cluster, else undefined. */
 export function clusterNodes(): { host: string; port: number }[] | undefined {
@@ -120,7 +128,10 @@ function createClient(url: string): Redis | Cluster {
       .map((node) => `${node.options.host}:${node.options.port}`)
       .sort()
       .join(",");
-    if (primaries !== undefined && now !== primaries) for (const listener of failoverListeners) listener();
+    if (primaries !== undefined && now !== primaries) {
+      failovers += 1;
+      for (const listener of failoverListeners) listener();
+    }
     primaries = now;
   });
   return cluster;
