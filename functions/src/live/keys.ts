@@ -12,7 +12,7 @@
 //   {mt:live:L}:counters         hash of counters incremented by every write (HINCRBY, atomic)
 //   {mt:live:L}:counters:pg      hash of the highest values read from PostgreSQL's task_activity
 //   {mt:live:L}:drain:lock|cursor  the one running fan-out and the last event it delivered
-import { readDatabaseIdentity } from "../platform/database-identity";
+import { liveIdentity } from "../platform/database-identity";
 
 export const liveKeys = (db: string) => {
   const p = `{mt:live:${db}}:`;
@@ -31,17 +31,7 @@ export const liveKeys = (db: string) => {
 };
 export type LiveKeys = ReturnType<typeof liveKeys>;
 
-let reading: Promise<LiveKeys> | undefined;
-
-/** The live keys of the database this process uses: one primary-key read per process. */
-export function currentLiveKeys(): Promise<LiveKeys> {
-  if (!reading) {
-    const started = readDatabaseIdentity().then((identity) => liveKeys(identity.live));
-    reading = started;
-    // A failed read (the database away) is tried again by the next caller, not remembered.
-    started.catch(() => {
-      if (reading === started) reading = undefined;
-    });
-  }
-  return reading;
+/** The live keys of the database this process uses (platform/database-identity.ts reads it once). */
+export async function currentLiveKeys(): Promise<LiveKeys> {
+  return liveKeys(await liveIdentity());
 }
