@@ -2,6 +2,7 @@
 // keyed by the normalised query and the generation every write replaces (no KEYS/SCAN deletes).
 import { setNewest } from "../platform/bounded-map";
 import { config } from "../platform/config";
+import { onPrimary } from "../platform/db";
 import { failoverCount } from "../platform/redis";
 import { entryTtlMs } from "./entries";
 import { cacheKeys, type KeySpace, newToken } from "./keys";
@@ -125,9 +126,12 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
     }
     try {
       count("queryLoads");
-      const loaded = await load();
+      // A page that will be stored is read from the primary (a replica's lag would outlive itself in
+      // Redis); a first ask, which is not stored, may read a replica.
+      const stores = firstAsk !== "OK";
+      const loaded = stores ? await onPrimary(load) : await load();
       const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
-      if (ttl > 0 && firstAsk !== "OK") {
+      if (ttl > 0 && stores) {
         const stored = await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => null);
         if (stored === "OK") memoSet(valueKey, loaded.body, ttl);
       }

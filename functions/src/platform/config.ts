@@ -11,6 +11,12 @@ const optionalUrl = z
 const ConfigSchema = z.object({
   DATABASE_URL: optionalUrl.default("postgres://postgres@127.0.0.1:5432/postgres"),
   /**
+   * A streaming replica (an Aurora reader endpoint) for GET requests; unset: everything reads the
+   * primary. A client that wrote sends back the write's WAL position and reads the primary until the
+   * replica has replayed it (platform/db.ts, read-your-writes).
+   */
+  DATABASE_READ_URL: optionalUrl.optional(),
+  /**
    * One Redis (`redis://`), or a Redis Cluster (`redis+cluster://host:port`, `rediss+cluster://` with
    * TLS): any node of it, the client discovers the rest. REDIS_CLUSTER_NODES lists several seeds.
    */

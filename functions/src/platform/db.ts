@@ -43,12 +43,12 @@ const outsideRequests = (): StatementBudget => ({
   lockMs: config.PG_LOCK_TIMEOUT_MS,
 });
 
-function poolFor(budget: StatementBudget): pg.Pool {
-  const key = budgetKey(budget);
+function poolFor(budget: StatementBudget, url = config.DATABASE_URL): pg.Pool {
+  const key = `${budgetKey(budget)} ${url === config.DATABASE_URL ? "primary" : "replica"}`;
   let found = pools.get(key);
   if (!found) {
     found = new pg.Pool({
-      connectionString: config.DATABASE_URL,
+      connectionString: url,
       max: config.PG_POOL_MAX,
       connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
       statement_timeout: Math.round(budget.statementMs),
@@ -77,6 +77,83 @@ async function connect(): Promise<pg.PoolClient> {
   // listens for it, and so must every connection handed out here, or the process dies of it.
   if (client.listenerCount("error") === 0) client.on("error", () => {});
   return client;
+}
+
+// ---- Read replicas (issue 18) -------------------------------------------------------------------
+//
+// A GET request may read from DATABASE_READ_URL. Read-your-writes: every write's response carries the
+// primary's WAL position after its commit (X-Write-LSN); a client that sends it back on a read
+// (X-Read-After-LSN) reads the replica only once the replica has replayed that far, checked on the
+// very connection the read then uses (a reader endpoint balances over replicas of different lag),
+// and the primary otherwise. The cache is filled only from the primary (`onPrimary`), so a lagging
+// replica can never put an older row into Redis, where it would outlive the lag.
+
+export interface ReadRouting {
+  /** This request may read the replica. */
+  replica: boolean;
+  /** The WAL position the client must see (its last write's), if it sent one. */
+  afterLsn?: string;
+  /** Where its reads went (the X-Read-Source header). */
+  served: Set<"primary" | "replica">;
+}
+
+const routing = new AsyncLocalStorage<ReadRouting>();
+
+export const replicaConfigured = (): boolean => config.DATABASE_READ_URL !== undefined;
+
+export function withReadRouting<T>(route: ReadRouting, fn: () => Promise<T>): Promise<T> {
+  return routing.run(route, fn);
+}
+
+/** Runs fn's reads on the primary: what they read goes into the cache, which must never go back in time. */
+export function onPrimary<T>(fn: () => Promise<T>): Promise<T> {
+  const route = routing.getStore();
+  if (!route?.replica) return fn();
+  return routing.run({ replica: false, served: route.served }, fn);
+}
+
+/** A connection for a pooled statement: the replica when this request may and the replica is far enough. */
+async function connectForRead(): Promise<pg.PoolClient> {
+  const route = routing.getStore();
+  if (!config.DATABASE_READ_URL || !route?.replica) {
+    route?.served.add("primary");
+    return connect();
+  }
+  let client: pg.PoolClient;
+  try {
+    client = await poolFor(budgets.getStore() ?? outsideRequests(), config.DATABASE_READ_URL).connect();
+  } catch {
+    // A replica that is away costs its reads nothing but the connect timeout: the primary answers.
+    route.served.add("primary");
+    return connect();
+  }
+  if (client.listenerCount("error") === 0) client.on("error", () => {});
+  if (route.afterLsn !== undefined) {
+    try {
+      // Null on a server that is not in recovery (a primary given as DATABASE_READ_URL): primary.
+      const caught = await client.query<{ ok: boolean | null }>(
+        "select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok",
+        [route.afterLsn],
+      );
+      if (caught.rows[0]?.ok !== true) {
+        client.release();
+        route.served.add("primary");
+        return connect();
+      }
+    } catch {
+      client.release(true);
+      route.served.add("primary");
+      return connect();
+    }
+  }
+  route.served.add("replica");
+  return client;
+}
+
+/** The primary's WAL position now: after a commit, at or past that commit's record. */
+export async function writePosition(): Promise<string> {
+  const result = await onPrimary(() => query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn"));
+  return result.rows[0]?.lsn ?? "0/0";
 }
 
 /** The pool of work outside requests (batch steps, scripts); requests get theirs from their budget. */
@@ -158,7 +235,7 @@ export async function query<Row extends pg.QueryResultRow>(
     const pooled = client === undefined || [...pools.values()].includes(client as pg.Pool);
     const retries = pooled ? 2 : 0;
     for (let attempt = 0; ; attempt += 1) {
-      const connection = pooled ? await connect() : client;
+      const connection = pooled ? await connectForRead() : client;
       try {
         return await connection.query<Row>(text, values);
       } catch (error) {

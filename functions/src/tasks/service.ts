@@ -23,6 +23,7 @@ import {
 } from "../cache/position-index";
 import { cachedQuery } from "../cache/query-cache";
 import { publishTaskDeleted, publishTaskWrite } from "../live/feed";
+import { onPrimary } from "../platform/db";
 import { InvalidCursorError, NotFoundError } from "../platform/errors";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import { renderPage } from "./page-body";
@@ -50,7 +51,8 @@ export async function readTask(id: string): Promise<TaskRecord> {
   }
   noteRead(cached ? "miss" : "bypass");
   if (!cached) return repo.getTask(id);
-  const task = await repo.getTask(id);
+  // What fills the cache is read from the primary: a lagging replica's row would outlive its lag there.
+  const task = await onPrimary(() => repo.getTask(id));
   await fillTasks(cached, [task]);
   return task;
 }
@@ -74,7 +76,7 @@ async function tasksByIds(ids: string[]): Promise<Map<string, TaskRecord>> {
     !cached ? "bypass" : misses.length === 0 ? "hit" : misses.length === ids.length ? "miss" : "partial",
   );
   if (misses.length > 0) {
-    const rows = await repo.getTasks(misses);
+    const rows = cached ? await onPrimary(() => repo.getTasks(misses)) : await repo.getTasks(misses);
     for (const row of rows) found.set(row.id, row);
     if (cached) await fillTasks(cached, rows);
   }

@@ -32,9 +32,9 @@ beforeAll(async () => {
     await client.end();
   }
   stack = await startStack({
-    apiPort: TEST_API_PORT + 80,
-    lambdaPort: TEST_API_PORT + 82,
-    wsPort: TEST_API_PORT + 84,
+    apiPort: TEST_API_PORT + 30,
+    lambdaPort: TEST_API_PORT + 32,
+    wsPort: TEST_API_PORT + 34,
     env: { REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, ...SUITE_RATE_LIMITS },
   });
 }, 180_000);
