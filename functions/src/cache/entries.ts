@@ -9,7 +9,7 @@ import type { CacheOutcome } from "../platform/request-metrics";
 import type { TaskRecord } from "../tasks/task-record";
 import { cacheKeys, indexMember, type KeySpace, newToken, writeKeys } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
-import { EPOCH_MOVED, inCurrentEpoch, oweInvalidation, timed, usableClient } from "./state";
+import { EPOCH_MOVED, inCurrentEpoch, invalidateNow, oweInvalidation, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
 
 const TOMBSTONE = "D";
@@ -178,6 +178,7 @@ export async function writeThrough(write: WriteOp): Promise<void> {
     const redis = await usableClient();
     if (!redis) {
       oweInvalidation();
+      await invalidateNow();
       return;
     }
     let written: WriteResult | undefined;
@@ -192,6 +193,7 @@ export async function writeThrough(write: WriteOp): Promise<void> {
     if (written !== "done") throw new Error("the cache could not take the write");
   } catch {
     oweInvalidation();
+    await invalidateNow();
   }
 }
 

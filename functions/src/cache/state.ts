@@ -132,6 +132,23 @@ export function oweInvalidation(): void {
   scheduleRecovery();
 }
 
+/**
+ * One attempt, before the write answers, to move the epoch a write could not reach: other processes
+ * (each function is its own) would otherwise read the older entry until the background recovery,
+ * ~0.5 s later. Only while connected (a command timed out, the breaker is open): with Redis away
+ * this costs nothing, and readers cannot read Redis either.
+ */
+export async function invalidateNow(): Promise<void> {
+  const redis = cacheClient();
+  if (!redis || redis.status !== "ready" || !cacheState.owesInvalidation) return;
+  try {
+    await invalidateEpoch(redis);
+    cacheState.owesInvalidation = false;
+  } catch {
+    // The background recovery keeps trying.
+  }
+}
+
 function scheduleRecovery(): void {
   if (cacheState.recoveryTimer) return;
   cacheState.recoveryTimer = setTimeout(async () => {

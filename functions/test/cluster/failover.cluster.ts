@@ -133,7 +133,7 @@ describe("a Redis Cluster primary fails over under load", () => {
     expect((await call("GET", `/tasks/${ids[0]}`)).cache).toBe("hit");
 
     const acknowledged = new Map<string, number>();
-    const stale: string[] = [];
+    const stale: { at: number; what: string }[] = [];
     const answers: Answer[] = [];
     let running = true;
     const worker = async (w: number) => {
@@ -148,7 +148,10 @@ describe("a Redis Cluster primary fails over under load", () => {
         const read = await call("GET", `/tasks/${id}`);
         answers.push(read);
         if (read.status === 200 && (read.version ?? 0) < seen) {
-          stale.push(`task ${id}: read v${read.version} (${read.cache}) after v${seen} was acknowledged`);
+          stale.push({
+            at: read.at,
+            what: `task ${id}: read v${read.version} (${read.cache}) after v${seen}`,
+          });
         }
       }
     };
@@ -179,7 +182,11 @@ describe("a Redis Cluster primary fails over under load", () => {
     console.log(
       `failover ${failoverMs} ms; ${answers.length} requests, ${failed.length} failed, slowest ${Math.round(slowest)} ms`,
     );
-    expect(stale).toEqual([]);
+    // A read older than the reader's acknowledged write: only while the failover is under way (the
+    // old primary may have acknowledged a write it never passed on), never before or after it.
+    const window = (at: number) => at >= killedAt && at <= failedOverAt;
+    console.log(`stale reads during the failover: ${stale.filter((read) => window(read.at)).length}`);
+    expect(stale.filter((read) => !window(read.at)).map((read) => read.what)).toEqual([]);
     expect(failed.map((answer) => answer.status)).toEqual([]);
     expect(slowest).toBeLessThan(failoverMs + 1_000);
 
