@@ -178,7 +178,6 @@ export async function writeThrough(write: WriteOp): Promise<void> {
     const redis = await usableClient();
     if (!redis) {
       oweInvalidation();
-      await invalidateNow();
       return;
     }
     let written: WriteResult | undefined;
@@ -191,9 +190,11 @@ export async function writeThrough(write: WriteOp): Promise<void> {
     if (written === "refused") written = await timed(() => applyWrite(redis, { ...args, op: "forget" }));
     // A forgotten task left the index missing: the next read of it kicks a background rebuild.
     if (written !== "done") throw new Error("the cache could not take the write");
-  } catch {
+  } catch (error) {
     oweInvalidation();
-    await invalidateNow();
+    // A timed-out command still lands when Redis catches up; anything else (a failover overlapping
+    // the write, say) may never land, so the epoch moves before the client hears of its write.
+    if (!(error instanceof Error && /timed out/i.test(error.message))) await invalidateNow();
   }
 }
 

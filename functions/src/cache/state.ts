@@ -133,17 +133,18 @@ export function oweInvalidation(): void {
 }
 
 /**
- * One attempt, before the write answers, to move the epoch a write could not reach: other processes
- * (each function is its own) would otherwise read the older entry until the background recovery,
- * ~0.5 s later. Only while connected (a command timed out, the breaker is open): with Redis away
- * this costs nothing, and readers cannot read Redis either.
+ * One command, before a write whose cache update may never land answers (a failover overlapped it):
+ * the epoch of the key space in use moves, so other processes (each function is its own) stop
+ * reading the older entry now rather than at this process's background recovery, ~0.5 s later.
+ * Only while connected, at most one command timeout. The debt stays: the recovery still re-reads the
+ * identity and retires a rotated one, which this shortcut does not.
  */
 export async function invalidateNow(): Promise<void> {
   const redis = cacheClient();
-  if (!redis || redis.status !== "ready" || !cacheState.owesInvalidation) return;
+  const space = cacheState.space;
+  if (!redis || redis.status !== "ready" || !cacheState.owesInvalidation || !space) return;
   try {
-    await invalidateEpoch(redis);
-    cacheState.owesInvalidation = false;
+    await redis.mtNewEpoch(epochKey(space.db), newToken(), epochPrefix(space.db));
   } catch {
     // The background recovery keeps trying.
   }

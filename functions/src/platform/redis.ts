@@ -150,7 +150,8 @@ export function redisClient<C = Redis>(): (Redis & C) | undefined {
     firstReady = new Promise<void>((resolve) => {
       const done = () => resolve();
       created.once("ready", done).once("error", done).once("close", done);
-      setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS).unref();
+      // A cluster is ready after a slots refresh and a CLUSTER INFO on top of its connections.
+      setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS * (clusterNodes() ? 2 : 1)).unref();
     });
     client = created;
   }
