@@ -142,7 +142,7 @@ export function oweInvalidation(): void {
 export async function invalidateNow(): Promise<void> {
   const redis = cacheClient();
   const space = cacheState.space;
-  if (!redis || redis.status !== "ready" || !cacheState.owesInvalidation || !space) return;
+  if (redis?.status !== "ready" || !cacheState.owesInvalidation || !space) return;
   try {
     await redis.mtNewEpoch(epochKey(space.db), newToken(), epochPrefix(space.db));
   } catch {
