@@ -3,6 +3,7 @@
 // live-update and rate-limit suites against it with REDIS_URL=redis+cluster://..., then the
 // failover test (functions/test/cluster/). PostgreSQL is DATABASE_URL's, as for `npm test`.
 import { spawn } from "node:child_process";
+import { ensureRedisServerBinary } from "../functions/test/support/ensure-services";
 import { startLocalCluster } from "./lib/redis-cluster";
 
 const SUITES: [project: string, files: string[]][] = [
@@ -37,6 +38,8 @@ function vitest(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 async function main(): Promise<number> {
   const basePort = Number(process.env.REDIS_CLUSTER_BASE_PORT ?? 7100);
+  // redis-server and redis-cli from Debian when missing, as `npm test` does.
+  await ensureRedisServerBinary();
   console.log(`[cluster] starting 3 primaries + 3 replicas on ${basePort}-${basePort + 5}`);
   const cluster = await startLocalCluster(basePort);
   const stopOnSignal = () => {

@@ -2,10 +2,18 @@
 // REPLICA_PG_PORT and +1, default 4990-4991), then the read-your-writes tests
 // (functions/test/replica/) with DATABASE_URL on the primary and DATABASE_READ_URL on the replica.
 import { spawn } from "node:child_process";
-import { startLocalReplication } from "./lib/pg-replica";
+import { aptInstall } from "../functions/test/support/ensure-services";
+import { postgresBinaries, startLocalReplication } from "./lib/pg-replica";
 
 async function main(): Promise<number> {
   const port = Number(process.env.REPLICA_PG_PORT ?? 4990);
+  try {
+    postgresBinaries();
+  } catch {
+    // Like `npm test` with redis-server and chromium: bring Debian's package when it is missing.
+    console.log("[replica] installing Debian's PostgreSQL 15 (pg_basebackup)");
+    await aptInstall(["postgresql-15"]);
+  }
   console.log(`[replica] primary on :${port}, streaming replica (pg_basebackup) on :${port + 1}`);
   const replication = await startLocalReplication(port, port + 1);
   const stopOnSignal = () => {
