@@ -31,7 +31,14 @@ import { hasFilters, SORT_COLUMNS } from "./query";
 import * as repo from "./repository";
 import type { TaskRecord } from "./task-record";
 
-setIndexReader(repo.indexRows);
+/**
+ * The index is built from the primary: a rebuild kicked by a GET would otherwise inherit its
+ * request's replica routing, and a lagging replica would leave out tasks written just before.
+ */
+const indexRowsFromPrimary = (afterId: string, limit: number) =>
+  onPrimary(() => repo.indexRows(afterId, limit));
+
+setIndexReader(indexRowsFromPrimary);
 
 /**
  * A miss for one task is its own primary-key lookup, deliberately not shared with a concurrent one:
@@ -204,7 +211,7 @@ export async function deleteTask(id: string, audit: AuditContext, expectedVersio
 
 /** Builds the position index if it is missing (or always, with force). Scheduled by `maintain`. */
 export function rebuildTaskIndex(options: RebuildOptions = {}): Promise<RebuildResult> {
-  return rebuildIndex(repo.indexRows, options);
+  return rebuildIndex(indexRowsFromPrimary, options);
 }
 
 /**
