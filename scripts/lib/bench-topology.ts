@@ -1,11 +1,12 @@
-// npm run bench -- --topology single|cluster|replica|all: the same scenarios over one Redis and one
-// PostgreSQL, over a local 3+3 Redis Cluster (scripts/lib/redis-cluster.ts), and over a primary
-// with a streaming replica serving GETs (scripts/lib/pg-replica.ts). One stack (in-process) per
-// topology on the bench's ports; a table of req/s, p99 and the share of ping per topology.
+// npm run bench -- --topology single|cluster|replica|all: the same scenarios over one Redis
+// (REDIS_URL), over a local 3+3 Redis Cluster (scripts/lib/redis-cluster.ts), and with a streaming
+// replica serving GETs (scripts/lib/pg-replica.ts), all over one private PostgreSQL primary with
+// that replica attached. One stack (in-process) per topology on the bench's ports; a table of req/s,
+// p99 and the share of ping per topology.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type BenchOptions, bench, type ModeResult } from "./bench";
-import { startLocalReplication } from "./pg-replica";
+import { type LocalReplication, startLocalReplication } from "./pg-replica";
 import { startLocalCluster } from "./redis-cluster";
 
 export type Topology = "single" | "cluster" | "replica";
@@ -24,10 +25,20 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
  */
 const UNREACHABLE_LIMITS = { RATE_LIMIT_READ: "1000000000", RATE_LIMIT_WRITE: "1000000000" };
 
-async function benchTopology(topology: Topology, options: TopologyOptions): Promise<ModeResult> {
+async function benchTopology(
+  topology: Topology,
+  options: TopologyOptions,
+  replication: LocalReplication,
+): Promise<ModeResult> {
+  // Every topology runs over the same private PostgreSQL (the replica's primary), so only the
+  // topology differs between the columns, not the database server or its other tenants.
+  const databaseUrl = replication.primaryUrl("postgres");
   const once = async (overrides: Partial<BenchOptions>) => {
     const stackEnv = { ...UNREACHABLE_LIMITS, ...options.stackEnv, ...overrides.stackEnv };
-    const [result] = await bench({ ...options, ...overrides, stackEnv, modes: ["inprocess"] }, false);
+    const [result] = await bench(
+      { ...options, databaseUrl, ...overrides, stackEnv, modes: ["inprocess"] },
+      false,
+    );
     if (!result) throw new Error(`no result for ${topology}`);
     return result;
   };
@@ -41,22 +52,21 @@ async function benchTopology(topology: Topology, options: TopologyOptions): Prom
       await cluster.stop();
     }
   }
-  log(`[topology] PostgreSQL primary :${options.replicaPort}, streaming replica :${options.replicaPort + 1}`);
-  const replication = await startLocalReplication(options.replicaPort, options.replicaPort + 1);
-  try {
-    const primary = replication.primaryUrl("postgres");
-    return await once({
-      databaseUrl: primary,
-      stackEnv: { DATABASE_READ_URL: replication.replicaUrl("postgres") },
-    });
-  } finally {
-    await replication.stop();
-  }
+  log("[topology] GETs on the streaming replica");
+  return once({ stackEnv: { DATABASE_READ_URL: replication.replicaUrl("postgres") } });
 }
 
 export async function benchTopologies(options: TopologyOptions): Promise<string> {
   const results = new Map<Topology, ModeResult>();
-  for (const topology of options.topologies) results.set(topology, await benchTopology(topology, options));
+  log(`[topology] PostgreSQL primary :${options.replicaPort}, streaming replica :${options.replicaPort + 1}`);
+  const replication = await startLocalReplication(options.replicaPort, options.replicaPort + 1);
+  try {
+    for (const topology of options.topologies) {
+      results.set(topology, await benchTopology(topology, options, replication));
+    }
+  } finally {
+    await replication.stop();
+  }
   const names = [...results.keys()];
   const first = results.get(names[0] ?? "single");
   const header = [
