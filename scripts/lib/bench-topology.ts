@@ -70,8 +70,8 @@ export async function benchTopologies(options: TopologyOptions): Promise<string>
   const names = [...results.keys()];
   const first = results.get(names[0] ?? "single");
   const header = [
-    "| scenario | " + names.map((name) => `${name} req/s | p99 ms | vs ping`).join(" | ") + " |",
-    "|---|" + names.map(() => "---:|---:|---:").join("|") + "|",
+    `| scenario | ${names.map((name) => `${name} req/s | p99 ms | vs ping`).join(" | ")} |`,
+    `|---|${names.map(() => "---:|---:|---:").join("|")}|`,
   ];
   const rows = (first?.rows ?? []).map((row) => {
     const cells = names.map((name) => {
