@@ -53,14 +53,21 @@ async function main(): Promise<number> {
   };
   try {
     let failed = 0;
-    // `-- --failover-only`: just the failover test (the suites take minutes).
-    const suites = process.argv.includes("--failover-only") ? [] : SUITES;
-    for (const [project, files] of suites) {
+    // `-- --failover-only`: just the failover test; `-- --only live`: the suite files matching "live".
+    const only = process.argv[process.argv.indexOf("--only") + 1];
+    const suites: typeof SUITES = process.argv.includes("--failover-only")
+      ? []
+      : process.argv.includes("--only") && only
+        ? SUITES.map(([project, files]) => [project, files.filter((file) => file.includes(only))])
+        : SUITES;
+    for (const [project, files] of suites.filter(([, files]) => files.length > 0)) {
       console.log(`[cluster] ${project}: ${files.length} files against ${cluster.url}`);
       if ((await vitest(["--project", project, ...files], env)) !== 0) failed += 1;
     }
-    console.log("[cluster] failover under load");
-    if ((await vitest(["--config", "functions/test/cluster/vitest.config.mts"], env)) !== 0) failed += 1;
+    if (!process.argv.includes("--only")) {
+      console.log("[cluster] failover under load");
+      if ((await vitest(["--config", "functions/test/cluster/vitest.config.mts"], env)) !== 0) failed += 1;
+    }
     return failed === 0 ? 0 : 1;
   } finally {
     await cluster.stop();
