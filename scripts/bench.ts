@@ -1,5 +1,7 @@
 // npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down]
 // npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
+// npm run bench -- --topology single|cluster|replica|all: one Redis and PostgreSQL, a local Redis
+// Cluster, a primary with a streaming replica, side by side (scripts/lib/bench-topology.ts).
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
 // a different number. --redis-down measures reads and writes again with REDIS_URL at a dead port,
@@ -9,6 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { bench, type Mode } from "./lib/bench";
 import { benchCosts } from "./lib/bench-costs";
+import { benchTopologies, type Topology } from "./lib/bench-topology";
 
 const { values: flags } = parseArgs({
   options: {
@@ -22,6 +25,7 @@ const { values: flags } = parseArgs({
     costs: { type: "boolean", default: false },
     rounds: { type: "string", default: "2" },
     "redis-down": { type: "boolean", default: false },
+    topology: { type: "string" },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -54,11 +58,33 @@ const options = {
   redisDown: flags["redis-down"],
 };
 
-(flags.costs
-  ? benchCosts({ ...options, rounds: Number(flags.rounds) }).then((table) =>
-      process.stdout.write(`\n${table}\n`),
-    )
-  : bench(options)
+const TOPOLOGIES: Topology[] = ["single", "cluster", "replica"];
+const topologies =
+  flags.topology === undefined
+    ? []
+    : flags.topology === "all"
+      ? TOPOLOGIES
+      : flags.topology.split(",").map((name) => {
+          if (!(TOPOLOGIES as string[]).includes(name)) {
+            console.error(`--topology takes single, cluster, replica or all (comma-separated), not ${name}`);
+            process.exit(2);
+          }
+          return name as Topology;
+        });
+
+(topologies.length > 0
+  ? benchTopologies({
+      ...options,
+      // The single-node run is the baseline every topology is read against: always measured alongside.
+      topologies: topologies.includes("single") ? topologies : ["single", ...topologies],
+      clusterBasePort: Number(process.env.REDIS_CLUSTER_BASE_PORT ?? 7100),
+      replicaPort: Number(process.env.REPLICA_PG_PORT ?? 4990),
+    }).then((table) => process.stdout.write(`\n${table}\n`))
+  : flags.costs
+    ? benchCosts({ ...options, rounds: Number(flags.rounds) }).then((table) =>
+        process.stdout.write(`\n${table}\n`),
+      )
+    : bench(options)
 ).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

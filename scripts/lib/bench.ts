@@ -43,6 +43,8 @@ export interface BenchOptions {
   redisDown: boolean;
   /** Scenarios that never read the position index (gets, writes) need not wait for its build. */
   skipIndexWait?: boolean;
+  /** More settings for the stacks the bench starts (a topology's DATABASE_READ_URL, say). */
+  stackEnv?: Record<string, string>;
 }
 
 /** Scenarios measured again with Redis unreachable, next to their Redis-up row. */
@@ -347,11 +349,12 @@ function startBenchStack(mode: Mode, options: BenchOptions, redisUrl: string | u
     env: {
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      ...options.stackEnv,
     },
   });
 }
 
-export async function bench(options: BenchOptions): Promise<ModeResult[]> {
+export async function bench(options: BenchOptions, write = true): Promise<ModeResult[]> {
   const results: ModeResult[] = [];
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const lambdaUrl = `http://127.0.0.1:${options.lambdaPort}`;
@@ -391,6 +394,7 @@ export async function bench(options: BenchOptions): Promise<ModeResult[]> {
     }
   }
   const measured = results.filter((result) => result.mode !== "running");
+  if (!write) return results;
   await writeResults(measured.length > 0 ? measured : results, options.outDir);
   for (const result of results) process.stdout.write(`\n${markdownTable(result)}\n`);
   const advice = recommendation(results);

@@ -1,29 +1,38 @@
 // Every key the cache uses, and the pure helpers that name things in Redis (unit-tested).
 //
 // Key layout (D = the database's identity, E = epoch token, G = generation token; see CACHE.md):
-//   mt:D:epoch               current epoch of database D; replacing it invalidates every key below at
+//   {mt:D}:epoch             current epoch of database D; replacing it invalidates every key below at
 //                            once; "retired" once a replacing seed rotated D away (state.ts)
-//   mt:D:stats               hash of hit/miss/partial/bypass/fill/rebuild counters (all processes)
-//   mt:D:qs:<hash>           a query asked recently: its page is stored only when asked again (admission);
+//   {mt:D}:stats             hash of hit/miss/partial/bypass/fill/rebuild counters (all processes)
+//   {mt:D}:qs:<hash>         a query asked recently: its page is stored only when asked again (admission);
 //                            how often a query is asked is no data, so it outlives epochs
-//   mt:D:E:t:<id>            a task entry (entries.ts), or "D" (tombstone) after a delete
-//   mt:D:E:gen               generation, replaced by every write; query pages are keyed by it
-//   mt:D:E:q:G:<hash>        a cached response body for a normalised query; mt:D:E:qf:G:<hash> its fill lock
-//   mt:D:E:idx               sorted set of live tasks by created_at (score, µs) then id (member)
-//   mt:D:E:idx:exp           sorted set of indexed tasks by expires_at (ms): removed at their instant
-//   mt:D:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
+//   {mt:D}:E:t:<id>          a task entry (entries.ts), or "D" (tombstone) after a delete
+//   {mt:D}:E:gen             generation, replaced by every write; query pages are keyed by it
+//   {mt:D}:E:q:G:<hash>      a cached response body for a normalised query; {mt:D}:E:qf:G:<hash> its fill lock
+//   {mt:D}:E:idx             sorted set of live tasks by created_at (score, µs) then id (member)
+//   {mt:D}:E:idx:exp         sorted set of indexed tasks by expires_at (ms): removed at their instant
+//   {mt:D}:E:idx:build|touched|lock|meta   the background rebuild's work set, touched ids, lock and info
 // D comes from the database itself (platform/database-identity.ts), so two databases behind one
-// Redis, a restored dump or a recreated volume never share a key. The live feed's keys (mt:live:*)
-// belong to functions/src/live/store.ts.
+// Redis, a restored dump or a recreated volume never share a key. The live feed's keys
+// ({mt:live:L}:*) are named in functions/src/live/keys.ts.
+//
+// Redis Cluster (issue 18): `{mt:D}` is a hash tag, so every key of a database hashes to one slot.
+// The write script touches the epoch, an entry, the generation and five index keys at once, every
+// read checks the epoch in the same MGET or script as its data, and the rebuild renames its work set
+// over the index: all of that is one slot or a CROSSSLOT error. The price is that one database's
+// cache lives on one shard of a cluster (the cluster still brings failover, and separates databases).
 import { createHash, randomBytes } from "node:crypto";
 
 /** The value an epoch key holds once its database identity was rotated away. */
 export const RETIRED = "retired";
 
-export const epochKey = (db: string): string => `mt:${db}:epoch`;
-export const statsKey = (db: string): string => `mt:${db}:stats`;
-/** What the structural keys of an epoch of `db` start with (the new-epoch script unlinks them). */
-export const epochPrefix = (db: string): string => `mt:${db}:`;
+/**
+ * What every key of database `db` starts with: a hash tag, so a cluster keeps them in one slot (the
+ * new-epoch script also unlinks an old epoch's structural keys under it).
+ */
+export const epochPrefix = (db: string): string => `{mt:${db}}:`;
+export const epochKey = (db: string): string => `${epochPrefix(db)}epoch`;
+export const statsKey = (db: string): string => `${epochPrefix(db)}stats`;
 
 /** A key space: a database identity and the epoch current in it. */
 export interface KeySpace {

@@ -2,6 +2,8 @@
 // keyed by the normalised query and the generation every write replaces (no KEYS/SCAN deletes).
 import { setNewest } from "../platform/bounded-map";
 import { config } from "../platform/config";
+import { onPrimary } from "../platform/db";
+import { failoverCount } from "../platform/redis";
 import { entryTtlMs } from "./entries";
 import { cacheKeys, type KeySpace, newToken } from "./keys";
 import { EPOCH_MOVED, inCurrentEpoch, timed, usableClient } from "./state";
@@ -114,17 +116,22 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
         () => ["OK", "OK"],
       );
     if (leader !== "OK") {
+      const failovers = failoverCount();
       for (let wait = 0; wait < 5; wait += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         const body = await redis.get(valueKey).catch(() => null);
-        if (body !== null) return body;
+        // Across a cluster failover the page may come from a replica that missed later writes.
+        if (body !== null && failoverCount() === failovers) return body;
       }
     }
     try {
       count("queryLoads");
-      const loaded = await load();
+      // A page that will be stored is read from the primary (a replica's lag would outlive itself in
+      // Redis); a first ask, which is not stored, may read a replica.
+      const stores = firstAsk !== "OK";
+      const loaded = stores ? await onPrimary(load) : await load();
       const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
-      if (ttl > 0 && firstAsk !== "OK") {
+      if (ttl > 0 && stores) {
         const stored = await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => null);
         if (stored === "OK") memoSet(valueKey, loaded.body, ttl);
       }

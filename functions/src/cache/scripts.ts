@@ -145,7 +145,8 @@ redis.call('HSET', KEYS[6], 'rows', ARGV[3], 'ms', ARGV[4], 'builtAt', ARGV[5])
 redis.call('HINCRBY', KEYS[7], 'rebuilds', 1)
 return 1`,
   },
-  // KEYS epoch. ARGV newEpoch prefix ("mt:<db>:"): the old epoch's structural keys are named here
+  // KEYS epoch. ARGV newEpoch prefix ("{mt:<db>}:"): the old epoch's structural keys are named here
+  // (undeclared, but under the epoch key's hash tag, so in its slot: a cluster runs the script)
   mtNewEpoch: {
     numberOfKeys: 1,
     lua: `

@@ -3,7 +3,15 @@
 // and whether Redis may be used at all right now. The connection and its breaker are platform/redis.ts's.
 import { config } from "../platform/config";
 import { type DatabaseIdentity, readDatabaseIdentity } from "../platform/database-identity";
-import { availableRedis, defineScripts, recordFailure, recordSuccess, redisClient } from "../platform/redis";
+import {
+  availableRedis,
+  defineScripts,
+  failoverCount,
+  onFailover,
+  recordFailure,
+  recordSuccess,
+  redisClient,
+} from "../platform/redis";
 import { recordCache } from "../platform/request-metrics";
 import { epochKey, epochPrefix, type KeySpace, newToken, RETIRED, statsKey } from "./keys";
 import { CACHE_SCRIPTS, type CacheClient, type CacheCommands } from "./scripts";
@@ -27,6 +35,9 @@ export const EPOCH_MOVED = Symbol("epoch moved");
 
 // Every path to the client goes through this module, so the scripts are always registered first.
 defineScripts(CACHE_SCRIPTS);
+// A cluster failover may have lost the last writes the old primary acknowledged: nothing is read
+// from the cache until the epoch has moved (cluster-failover.test.ts).
+onFailover(() => oweInvalidation());
 
 export const cacheClient = (): CacheClient | undefined => redisClient<CacheCommands>();
 
@@ -182,11 +193,17 @@ export function cacheFailed(): void {
   recordFailure();
 }
 
-/** Runs cache commands: their time goes to Server-Timing, their failure to the breaker. */
+/**
+ * Runs cache commands: their time goes to Server-Timing, their failure to the breaker. Commands that
+ * overlapped a cluster failover fail too: they may have been answered by the promoted replica before
+ * the epoch moved (a read) or by the old primary just before it died (a write).
+ */
 export async function timed<T>(fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
+  const failoversBefore = failoverCount();
   try {
     const result = await fn();
+    if (failoverCount() !== failoversBefore) throw new Error("a cluster failover overlapped the command");
     recordSuccess();
     return result;
   } catch (error) {

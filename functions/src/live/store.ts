@@ -2,37 +2,20 @@
 //
 // Commands run on the process's one Redis client through its one breaker (platform/redis.ts): with
 // Redis away a publish fails at once and the write it follows is not slowed. Keys live under
-// `mt:live:`, which the cache never touches (its epoch invalidation leaves them alone, so a seed
-// does not drop connected clients).
-//
-//   mt:live:seq              last event number (INCR inside the publish script)
-//   mt:live:events           stream of events, id "<seq>-1", capped at ~10,000 (replay on reconnect)
-//   mt:live:t:<gen>:<id>     "<version> <status>" of the last event published for a task, or "D"
-//   mt:live:gen              the table's generation: a replacing seed restarts ids, and a new task
-//                            must not inherit the marks of the old task that had its id
-//   mt:live:conns            sorted set of connection ids by expiry (ms)
-//   mt:live:endpoints        hash connection id -> postToConnection endpoint
-//   mt:live:counters         hash of counters incremented by every write (HINCRBY, atomic)
-//   mt:live:counters:pg      hash of the highest values read from PostgreSQL's task_activity
-//   mt:live:drain:lock|cursor  the one running fan-out and the last event it delivered
+// `{mt:live:L}:` (live/keys.ts, one database's feed, one cluster slot), which the cache never
+// touches (its epoch invalidation leaves them alone, so a seed does not drop connected clients).
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
 import type { LiveEventType } from "#contract/live";
 import { config } from "../platform/config";
-import { closeRedis, defineScripts, redisConfigured, withRedis } from "../platform/redis";
-
-const K = {
-  seq: "mt:live:seq",
-  events: "mt:live:events",
-  task: (generation: string, id: string) => `mt:live:t:${generation}:${id}`,
-  generation: "mt:live:gen",
-  conns: "mt:live:conns",
-  endpoints: "mt:live:endpoints",
-  counters: "mt:live:counters",
-  pgCounters: "mt:live:counters:pg",
-  lock: "mt:live:drain:lock",
-  cursor: "mt:live:drain:cursor",
-};
+import {
+  closeRedis,
+  defineScripts,
+  RedisUnavailableError,
+  redisConfigured,
+  withRedis,
+} from "../platform/redis";
+import { currentLiveKeys, type LiveKeys } from "./keys";
 
 const STREAM_MAX = 10_000;
 /** Long enough that a late event for a deleted task is still recognised as stale. */
@@ -122,7 +105,16 @@ defineScripts(SCRIPTS);
 export const liveEnabled = redisConfigured;
 
 /** Every command of the feed goes through the shared breaker: Redis away means fail at once. */
-const live = <T>(fn: (r: Client) => Promise<T>): Promise<T> => withRedis<T, LiveCommands>(fn);
+async function live<T>(fn: (r: Client, K: LiveKeys) => Promise<T>): Promise<T> {
+  let K: LiveKeys;
+  try {
+    K = await currentLiveKeys();
+  } catch {
+    // The feed's key space names the database; without the database there is no feed to speak of.
+    throw new RedisUnavailableError();
+  }
+  return withRedis<T, LiveCommands>((r) => fn(r, K));
+}
 
 export const newToken = (): string => randomBytes(9).toString("base64url");
 
@@ -130,7 +122,7 @@ export const newToken = (): string => randomBytes(9).toString("base64url");
 // Connections
 
 export async function registerConnection(id: string, endpoint: string): Promise<void> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const expires = Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000;
     await r.multi().zadd(K.conns, expires, id).hset(K.endpoints, id, endpoint).exec();
   });
@@ -138,14 +130,14 @@ export async function registerConnection(id: string, endpoint: string): Promise<
 
 /** Any message from a client keeps its registration alive (API Gateway's idle limit is 10 min). */
 export async function touchConnection(id: string): Promise<void> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     await r.zadd(K.conns, "XX", Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000, id);
   });
 }
 
 export async function removeConnections(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  return live(async (r) => {
+  return live(async (r, K) => {
     await r
       .multi()
       .zrem(K.conns, ...ids)
@@ -161,7 +153,7 @@ export interface Connection {
 
 /** Live connections; expired registrations are removed on the way. */
 export async function listConnections(): Promise<Connection[]> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const now = Date.now();
     const expired = await r.zrangebyscore(K.conns, "-inf", now);
     if (expired.length > 0) await removeConnections(expired);
@@ -176,7 +168,7 @@ export async function listConnections(): Promise<Connection[]> {
 }
 
 export async function isConnected(id: string): Promise<boolean> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const score = await r.zscore(K.conns, id);
     return score !== null && Number(score) > Date.now();
   });
@@ -198,7 +190,7 @@ export interface PublishInput {
 
 /** Appends an event and counts the write, atomically. seq 0: a later event for the task went first. */
 export async function appendEvent(input: PublishInput): Promise<{ seq: number; live: number }> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const generation =
       input.type === "tasks.seeded" && input.replaced
         ? String(await r.incr(K.generation))
@@ -233,7 +225,7 @@ export async function readEvents(
   afterSeq: number,
   limit: number,
 ): Promise<{ events: StoredEvent[]; head: number; complete: boolean }> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const [entries, head, first] = await Promise.all([
       r.xrange(K.events, `${afterSeq + 1}-0`, "+", "COUNT", limit),
       r.get(K.seq),
@@ -252,7 +244,7 @@ export async function readEvents(
 }
 
 export async function headSeq(): Promise<number> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     return Number((await r.get(K.seq)) ?? 0);
   });
 }
@@ -265,7 +257,7 @@ export async function readCounterFields(): Promise<{
   redis: Record<string, number>;
   pg: Record<string, number>;
 }> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const [inc, pg] = await Promise.all([r.hgetall(K.counters), r.hgetall(K.pgCounters)]);
     const numbers = (hash: Record<string, string>) =>
       Object.fromEntries(Object.entries(hash).map(([field, n]) => [field, Number(n)]));
@@ -277,7 +269,7 @@ export async function readCounterFields(): Promise<{
 export async function mergePgCounters(fields: Record<string, number>): Promise<void> {
   const args = Object.entries(fields).flat();
   if (args.length === 0) return;
-  return live(async (r) => {
+  return live(async (r, K) => {
     await r.liveMaxMerge(K.pgCounters, ...args);
   });
 }
@@ -286,26 +278,26 @@ export async function mergePgCounters(fields: Record<string, number>): Promise<v
 // Fan-out lock and cursor
 
 export async function acquireDrain(token: string, lockMs: number): Promise<boolean> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     return (await r.set(K.lock, token, "PX", lockMs, "NX")) === "OK";
   });
 }
 
 export async function drainCursor(): Promise<number | undefined> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     const cursor = await r.get(K.cursor);
     return cursor === null ? undefined : Number(cursor);
   });
 }
 
 export async function advanceDrain(token: string, seq: number, lockMs: number): Promise<boolean> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     return (await r.liveAdvance(K.lock, K.cursor, token, seq, lockMs)) === 1;
   });
 }
 
 export async function releaseDrain(token: string): Promise<void> {
-  return live(async (r) => {
+  return live(async (r, K) => {
     await r.liveRelease(K.lock, token);
   });
 }

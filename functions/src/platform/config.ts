@@ -10,7 +10,29 @@ const optionalUrl = z
 
 const ConfigSchema = z.object({
   DATABASE_URL: optionalUrl.default("postgres://postgres@127.0.0.1:5432/postgres"),
+  /**
+   * A streaming replica (an Aurora reader endpoint) for GET requests; unset: everything reads the
+   * primary. A client that wrote sends back the write's WAL position and reads the primary until the
+   * replica has replayed it (platform/db.ts, read-your-writes).
+   */
+  DATABASE_READ_URL: optionalUrl.optional(),
+  /**
+   * One Redis (`redis://`), or a Redis Cluster (`redis+cluster://host:port`, `rediss+cluster://` with
+   * TLS): any node of it, the client discovers the rest. REDIS_CLUSTER_NODES lists several seeds.
+   */
   REDIS_URL: optionalUrl.optional(),
+  /** `host:port,host:port`: a Redis Cluster's seed nodes (REDIS_URL then only carries credentials/TLS). */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .pipe(
+      z
+        .string()
+        .regex(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, "host:port,host:port")
+        .optional(),
+    )
+    .optional(),
   /** Small on purpose: serverless-offline's worker mode gives every concurrent invocation its own pool. */
   PG_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
   /** Waiting for a pooled connection or a new one; a database that is down is a 503 after this. */
@@ -118,4 +140,9 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export const config: Config = ConfigSchema.parse(process.env);
+const parsed = ConfigSchema.parse(process.env);
+// A cluster named by its nodes alone still counts as "Redis configured" everywhere REDIS_URL is asked.
+if (parsed.REDIS_CLUSTER_NODES && !parsed.REDIS_URL) {
+  parsed.REDIS_URL = `redis+cluster://${parsed.REDIS_CLUSTER_NODES.split(",")[0]}`;
+}
+export const config: Config = parsed;

@@ -20,71 +20,151 @@ export interface StatementBudget {
 }
 
 const budgets = new AsyncLocalStorage<StatementBudget>();
-/** What each pooled connection was last told, so a budget costs a round trip only when it changes. */
-const appliedBudgets = new WeakMap<pg.PoolClient, string>();
 
 export function withStatementBudget<T>(budget: StatementBudget, fn: () => Promise<T>): Promise<T> {
   return budgets.run(budget, fn);
 }
 
-async function applyBudget(client: pg.PoolClient): Promise<void> {
-  const budget = budgets.getStore() ?? {
-    statementMs: config.PG_STATEMENT_TIMEOUT_MS,
-    lockMs: config.PG_LOCK_TIMEOUT_MS,
-  };
-  const wanted = `${Math.round(budget.statementMs)}/${Math.round(budget.lockMs)}`;
-  if (appliedBudgets.get(client) === wanted) return;
-  await client.query(
-    `set statement_timeout = ${Math.round(budget.statementMs)}; set lock_timeout = ${Math.round(budget.lockMs)}`,
-  );
-  appliedBudgets.set(client, wanted);
+/**
+ * One pool per budget, its timeouts given as startup parameters of each connection. Nothing is ever
+ * SET on a pooled connection: a session-level SET pins the connection behind RDS Proxy and leaks into
+ * other clients' transactions behind pgbouncer in transaction mode (issue 18; the pool-safety test
+ * refuses it). There are four budgets (requests, writes, gets and health, batch work), each pool
+ * small and lazily created, and a Lambda instance serves one route, so it fills one of them.
+ */
+const pools = new Map<string, pg.Pool>();
+
+function budgetKey(budget: StatementBudget): string {
+  return `${Math.round(budget.statementMs)}/${Math.round(budget.lockMs)}`;
 }
 
-/** A pooled connection with the current budget applied; connection failures become a 503. */
-async function connect(): Promise<pg.PoolClient> {
-  let client: pg.PoolClient;
-  try {
-    client = await getPool().connect();
-  } catch (error) {
-    throw toHttpError(error);
-  }
-  // A checked-out client whose server goes away emits "error" besides failing its query; pool.query
-  // listens for it, and so must every connection handed out here, or the process dies of it.
-  if (!appliedBudgets.has(client)) client.on("error", () => {});
-  try {
-    await applyBudget(client);
-  } catch (error) {
-    client.release(true);
-    throw toHttpError(error);
-  }
-  return client;
-}
+const outsideRequests = (): StatementBudget => ({
+  statementMs: config.PG_STATEMENT_TIMEOUT_MS,
+  lockMs: config.PG_LOCK_TIMEOUT_MS,
+});
 
-let pool: pg.Pool | undefined;
-
-export function getPool(): pg.Pool {
-  if (!pool) {
-    pool = new pg.Pool({
-      connectionString: config.DATABASE_URL,
+function poolFor(budget: StatementBudget, url = config.DATABASE_URL): pg.Pool {
+  const key = `${budgetKey(budget)} ${url === config.DATABASE_URL ? "primary" : "replica"}`;
+  let found = pools.get(key);
+  if (!found) {
+    found = new pg.Pool({
+      connectionString: url,
       max: config.PG_POOL_MAX,
       connectionTimeoutMillis: config.PG_CONNECT_TIMEOUT_MS,
-      statement_timeout: config.PG_STATEMENT_TIMEOUT_MS,
-      lock_timeout: config.PG_LOCK_TIMEOUT_MS,
+      statement_timeout: Math.round(budget.statementMs),
+      lock_timeout: Math.round(budget.lockMs),
       // A server that stops answering mid-query would otherwise hold the request forever.
       query_timeout: config.PG_STATEMENT_TIMEOUT_MS + 1_000,
       idleTimeoutMillis: 60_000,
       keepAlive: true,
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
-    pool.on("error", () => {});
+    found.on("error", () => {});
+    pools.set(key, found);
   }
-  return pool;
+  return found;
+}
+
+/** A pooled connection with the current budget; connection failures become a 503. */
+async function connect(): Promise<pg.PoolClient> {
+  let client: pg.PoolClient;
+  try {
+    client = await poolFor(budgets.getStore() ?? outsideRequests()).connect();
+  } catch (error) {
+    throw toHttpError(error);
+  }
+  // A checked-out client whose server goes away emits "error" besides failing its query; pool.query
+  // listens for it, and so must every connection handed out here, or the process dies of it.
+  if (client.listenerCount("error") === 0) client.on("error", () => {});
+  return client;
+}
+
+// ---- Read replicas (issue 18) -------------------------------------------------------------------
+//
+// A GET request may read from DATABASE_READ_URL. Read-your-writes: every write's response carries the
+// primary's WAL position after its commit (X-Write-LSN); a client that sends it back on a read
+// (X-Read-After-LSN) reads the replica only once the replica has replayed that far, checked on the
+// very connection the read then uses (a reader endpoint balances over replicas of different lag),
+// and the primary otherwise. The cache is filled only from the primary (`onPrimary`), so a lagging
+// replica can never put an older row into Redis, where it would outlive the lag.
+
+export interface ReadRouting {
+  /** This request may read the replica. */
+  replica: boolean;
+  /** The WAL position the client must see (its last write's), if it sent one. */
+  afterLsn?: string;
+  /** Where its reads went (the X-Read-Source header). */
+  served: Set<"primary" | "replica">;
+}
+
+const routing = new AsyncLocalStorage<ReadRouting>();
+
+export const replicaConfigured = (): boolean => config.DATABASE_READ_URL !== undefined;
+
+export function withReadRouting<T>(route: ReadRouting, fn: () => Promise<T>): Promise<T> {
+  return routing.run(route, fn);
+}
+
+/** Runs fn's reads on the primary: what they read goes into the cache, which must never go back in time. */
+export function onPrimary<T>(fn: () => Promise<T>): Promise<T> {
+  const route = routing.getStore();
+  if (!route?.replica) return fn();
+  return routing.run({ replica: false, served: route.served }, fn);
+}
+
+/** A connection for a pooled statement: the replica when this request may and the replica is far enough. */
+async function connectForRead(): Promise<pg.PoolClient> {
+  const route = routing.getStore();
+  if (!config.DATABASE_READ_URL || !route?.replica) {
+    route?.served.add("primary");
+    return connect();
+  }
+  let client: pg.PoolClient;
+  try {
+    client = await poolFor(budgets.getStore() ?? outsideRequests(), config.DATABASE_READ_URL).connect();
+  } catch {
+    // A replica that is away costs its reads nothing but the connect timeout: the primary answers.
+    route.served.add("primary");
+    return connect();
+  }
+  if (client.listenerCount("error") === 0) client.on("error", () => {});
+  if (route.afterLsn !== undefined) {
+    try {
+      // Null on a server that is not in recovery (a primary given as DATABASE_READ_URL): primary.
+      const caught = await client.query<{ ok: boolean | null }>(
+        "select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok",
+        [route.afterLsn],
+      );
+      if (caught.rows[0]?.ok !== true) {
+        client.release();
+        route.served.add("primary");
+        return connect();
+      }
+    } catch {
+      client.release(true);
+      route.served.add("primary");
+      return connect();
+    }
+  }
+  route.served.add("replica");
+  return client;
+}
+
+/** The primary's WAL position now: after a commit, at or past that commit's record. */
+export async function writePosition(): Promise<string> {
+  const result = await onPrimary(() => query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn"));
+  return result.rows[0]?.lsn ?? "0/0";
+}
+
+/** The pool of work outside requests (batch steps, scripts); requests get theirs from their budget. */
+export function getPool(): pg.Pool {
+  return poolFor(outsideRequests());
 }
 
 export async function closePool(): Promise<void> {
-  const current = pool;
-  pool = undefined;
-  await current?.end();
+  const current = [...pools.values()];
+  pools.clear();
+  await Promise.all(current.map((each) => each.end()));
 }
 
 const UNAVAILABLE_CODES = new Set([
@@ -152,10 +232,10 @@ export async function query<Row extends pg.QueryResultRow>(
   try {
     // A statement outside a transaction that lost a deadlock or serialization conflict changed
     // nothing, so running it again is safe; inside a transaction the caller owns the retry.
-    const pooled = client === pool || client === undefined;
+    const pooled = client === undefined || [...pools.values()].includes(client as pg.Pool);
     const retries = pooled ? 2 : 0;
     for (let attempt = 0; ; attempt += 1) {
-      const connection = pooled ? await connect() : client;
+      const connection = pooled ? await connectForRead() : client;
       try {
         return await connection.query<Row>(text, values);
       } catch (error) {

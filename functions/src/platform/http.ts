@@ -8,7 +8,15 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from "zod";
 import { authenticate, bearerToken } from "./auth";
 import { config } from "./config";
-import { type StatementBudget, toHttpError, withStatementBudget } from "./db";
+import {
+  type ReadRouting,
+  replicaConfigured,
+  type StatementBudget,
+  toHttpError,
+  withReadRouting,
+  withStatementBudget,
+  writePosition,
+} from "./db";
 import {
   BadRequestError,
   HttpError,
@@ -203,6 +211,38 @@ function authorization(role: HandlerOptions["role"]): middy.MiddlewareObj<ApiEve
   };
 }
 
+/** A WAL position as PostgreSQL prints one (pg_lsn): two hex numbers of up to 8 digits. */
+const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+
+/** GET requests may read a replica; X-Read-After-LSN (a write's X-Write-LSN) says how far it must be. */
+function readRouting(event: ApiEvent): ReadRouting {
+  const served = new Set<"primary" | "replica">();
+  if (!replicaConfigured() || event.requestContext?.http?.method !== "GET") return { replica: false, served };
+  const afterLsn = event.headers?.["x-read-after-lsn"]?.trim();
+  if (afterLsn === undefined || afterLsn === "") return { replica: true, served };
+  if (!LSN.test(afterLsn)) {
+    throw new BadRequestError(
+      "X-Read-After-LSN must be a WAL position such as 0/16B3748 (a write's X-Write-LSN)",
+    );
+  }
+  return { replica: true, afterLsn, served };
+}
+
+/** With a replica: a write says where its commit is, a read where it was answered from. */
+async function withReadWriteHeaders(
+  event: ApiEvent,
+  route: ReadRouting,
+  result: ApiResult,
+): Promise<ApiResult> {
+  const method = event.requestContext?.http?.method;
+  const headers: Record<string, string> = { ...result.headers };
+  if (method !== "GET" && method !== "OPTIONS" && (result.statusCode ?? 500) < 300) {
+    headers["X-Write-LSN"] = await writePosition();
+  }
+  if (route.served.size > 0) headers["X-Read-Source"] = [...route.served].sort().join(",");
+  return { ...result, headers };
+}
+
 export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
   const wrapped = middy<ApiEvent, ApiResult>()
     .use(requestLog())
@@ -222,9 +262,13 @@ export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
     ),
     lockMs: options.budget?.lockMs ?? config.PG_REQUEST_LOCK_TIMEOUT_MS,
   };
-  const wrappedHandler = wrapped.handler((event, context) => {
+  const wrappedHandler = wrapped.handler(async (event, context) => {
     const metrics = metricsByEvent.get(event) ?? newMetrics();
-    return withStatementBudget(budget, () => withMetrics(metrics, () => handler(event, context)));
+    const route = readRouting(event);
+    const result = await withReadRouting(route, () =>
+      withStatementBudget(budget, () => withMetrics(metrics, () => handler(event, context))),
+    );
+    return replicaConfigured() ? withReadWriteHeaders(event, route, result) : result;
   });
   // Outside every middleware, so the request line and the 500 log carry the id too.
   return (event: ApiEvent, context: Context): Promise<ApiResult> => {

@@ -5,8 +5,12 @@
 // with Redis stopped, every create waited the live store's own 500 ms connect timeout.
 //
 // Each user registers its Lua scripts (names must be unique across users) and keeps its own keys;
-// see functions/src/cache/keys.ts and functions/src/live/store.ts for the two key spaces.
-import Redis from "ioredis";
+// see functions/src/cache/keys.ts and functions/src/live/keys.ts for the two key spaces.
+//
+// One Redis or a Redis Cluster (issue 18): `redis+cluster://host:port` or REDIS_CLUSTER_NODES makes the
+// same client a cluster client, with the same timeouts and no offline queue. The callers' code is the
+// same for both: every multi-key script, MGET, MULTI and pipeline names keys under one hash tag.
+import Redis, { Cluster } from "ioredis";
 import { config } from "./config";
 import { ServiceUnavailableError } from "./errors";
 
@@ -29,7 +33,9 @@ const MAX_OPEN_MS = 5_000;
 const FAILURES_TO_OPEN = 3;
 
 const scripts = new Map<string, LuaScript>();
-let client: Redis | undefined;
+let client: Redis | Cluster | undefined;
+const failoverListeners: (() => void)[] = [];
+let failovers = 0;
 let firstReady: Promise<void> | undefined;
 
 const breaker = { openUntil: 0, consecutiveFailures: 0, probing: false };
@@ -47,21 +53,95 @@ export function defineScripts(defined: Record<string, LuaScript>): void {
   }
 }
 
+/**
+ * Called when a cluster's set of primaries changed (a failover): writes the old primary acknowledged
+ * but had not yet copied to its replica are gone, so what the new primary holds may be older than
+ * what readers were already shown. The cache moves its epoch (cache/state.ts).
+ */
+export function onFailover(listener: () => void): void {
+  failoverListeners.push(listener);
+}
+
+/**
+ * How many failovers this process has seen. A command in flight when one is noticed may have been
+ * redirected to the new primary, and so answered from the older data: callers compare this before
+ * and after a command and distrust the answer when it moved.
+ */
+export const failoverCount = (): number => failovers;
+
+/** The cluster's seed nodes when REDIS_URL or REDIS_CLUSTER_NODES names a cluster, else undefined. */
+export function clusterNodes(): { host: string; port: number }[] | undefined {
+  const url = config.REDIS_URL ? new URL(config.REDIS_URL) : undefined;
+  const isCluster =
+    config.REDIS_CLUSTER_NODES !== undefined || /^rediss?\+cluster:$/.test(url?.protocol ?? "");
+  if (!isCluster) return undefined;
+  const seeds = config.REDIS_CLUSTER_NODES?.split(",") ?? [url?.host ?? ""];
+  return seeds.map((seed) => {
+    const at = seed.lastIndexOf(":");
+    return { host: seed.slice(0, at), port: Number(seed.slice(at + 1)) };
+  });
+}
+
+const nodeOptions = () => ({
+  connectTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
+  commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+  // A command caught by a lost connection fails at once instead of waiting for a reconnect.
+  maxRetriesPerRequest: 0,
+  keepAlive: 10_000,
+  connectionName: "million-tasks",
+});
+
+function createClient(url: string): Redis | Cluster {
+  const nodes = clusterNodes();
+  if (!nodes) {
+    return new Redis(url, {
+      ...nodeOptions(),
+      // Commands never wait for a connection: while Redis is away the caller does without it.
+      enableOfflineQueue: false,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+  }
+  const parsed = new URL(url);
+  const cluster = new Cluster(nodes, {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    // A primary that died: retry shortly (its replica takes over within cluster-node-timeout), but
+    // never for long: each attempt has the command timeout, and the breaker takes over after that.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    maxRedirections: 6,
+    slotsRefreshTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
+    slotsRefreshInterval: 2_000,
+    // Replicas are never read: they lag, and the cache promises read-your-own-write.
+    scaleReads: "master",
+    redisOptions: {
+      ...nodeOptions(),
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+      ...(parsed.protocol === "rediss+cluster:" ? { tls: {} } : {}),
+    },
+  });
+  let primaries: string | undefined;
+  cluster.on("refresh", () => {
+    const now = cluster
+      .nodes("master")
+      .map((node) => `${node.options.host}:${node.options.port}`)
+      .sort()
+      .join(",");
+    if (primaries !== undefined && now !== primaries) {
+      failovers += 1;
+      for (const listener of failoverListeners) listener();
+    }
+    primaries = now;
+  });
+  return cluster;
+}
+
 /** The shared client, created on first use; undefined without REDIS_URL. Never waits. */
 export function redisClient<C = Redis>(): (Redis & C) | undefined {
   if (!config.REDIS_URL) return undefined;
   if (!client) {
-    const created = new Redis(config.REDIS_URL, {
-      connectTimeout: config.REDIS_CONNECT_TIMEOUT_MS,
-      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
-      // Commands never wait for a connection: while Redis is away the caller does without it.
-      enableOfflineQueue: false,
-      // A command caught by a lost connection fails at once instead of waiting for a reconnect.
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-      keepAlive: 10_000,
-      connectionName: "million-tasks",
-    });
+    const created = createClient(config.REDIS_URL);
     for (const [name, script] of scripts) created.defineCommand(name, script);
     // Without a listener ioredis reports every reconnect attempt as an unhandled error.
     created.on("error", () => {});
@@ -70,11 +150,13 @@ export function redisClient<C = Redis>(): (Redis & C) | undefined {
     firstReady = new Promise<void>((resolve) => {
       const done = () => resolve();
       created.once("ready", done).once("error", done).once("close", done);
-      setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS).unref();
+      // A cluster is ready after a slots refresh and a CLUSTER INFO on top of its connections.
+      setTimeout(done, config.REDIS_CONNECT_TIMEOUT_MS * (clusterNodes() ? 2 : 1)).unref();
     });
     client = created;
   }
-  return client as Redis & C;
+  // A cluster client answers the same commands; the callers are written for both (see the header).
+  return client as unknown as Redis & C;
 }
 
 /**

@@ -277,10 +277,11 @@ export async function runStep(
       return done();
     }
     if (kind === "index" && load.mode === "replace") {
-      await client.query(`set maintenance_work_mem = '${MAINTENANCE_WORK_MEM}'`);
-      // Builds already run side by side, one per core; parallel workers measured slower here.
-      await client.query("set max_parallel_maintenance_workers = 0");
       await client.query("begin");
+      // Transaction-scoped settings only: a session SET pins a pooler's connection (issue 18).
+      await client.query(`set local maintenance_work_mem = '${MAINTENANCE_WORK_MEM}'`);
+      // Builds already run side by side, one per core; parallel workers measured slower here.
+      await client.query("set local max_parallel_maintenance_workers = 0");
       const index = await client.query<{ ddl: string }>(
         `select ddl from seed_load_indexes where load_id = $1 and live_name = $2 and built_at is null for update`,
         [loadId, arg],
@@ -312,8 +313,8 @@ export async function runStep(
       return done({ counts: totals.rows[0]?.counts });
     }
     if (kind === "fences" && load.mode === "replace" && (SORT_KEY_NAMES as string[]).includes(arg)) {
-      await client.query("set work_mem = '256MB'");
       await client.query("begin");
+      await client.query("set local work_mem = '256MB'");
       await client.query("delete from seed_load_fences where load_id = $1 and sort_key = $2", [loadId, arg]);
       const fences = await client.query(
         `insert into seed_load_fences
@@ -441,8 +442,8 @@ async function abortWith(client: pg.Client, loadId: string): Promise<{ state: st
     "select pg_cancel_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()",
     [`seed:${loadId}`],
   );
-  await client.query("set lock_timeout = '30s'");
   await client.query("begin");
+  await client.query("set local lock_timeout = '30s'");
   try {
     const aborted = await client.query<{ staging: string }>(
       `update seed_loads set state = 'aborted', finished_at = now()

@@ -23,6 +23,7 @@ import {
 } from "../cache/position-index";
 import { cachedQuery } from "../cache/query-cache";
 import { publishTaskDeleted, publishTaskWrite } from "../live/feed";
+import { onPrimary } from "../platform/db";
 import { InvalidCursorError, NotFoundError } from "../platform/errors";
 import { decodeCursor, encodeCursor, queryFingerprint } from "./cursor";
 import { renderPage } from "./page-body";
@@ -30,7 +31,14 @@ import { hasFilters, SORT_COLUMNS } from "./query";
 import * as repo from "./repository";
 import type { TaskRecord } from "./task-record";
 
-setIndexReader(repo.indexRows);
+/**
+ * The index is built from the primary: a rebuild kicked by a GET would otherwise inherit its
+ * request's replica routing, and a lagging replica would leave out tasks written just before.
+ */
+const indexRowsFromPrimary = (afterId: string, limit: number) =>
+  onPrimary(() => repo.indexRows(afterId, limit));
+
+setIndexReader(indexRowsFromPrimary);
 
 /**
  * A miss for one task is its own primary-key lookup, deliberately not shared with a concurrent one:
@@ -50,7 +58,8 @@ export async function readTask(id: string): Promise<TaskRecord> {
   }
   noteRead(cached ? "miss" : "bypass");
   if (!cached) return repo.getTask(id);
-  const task = await repo.getTask(id);
+  // What fills the cache is read from the primary: a lagging replica's row would outlive its lag there.
+  const task = await onPrimary(() => repo.getTask(id));
   await fillTasks(cached, [task]);
   return task;
 }
@@ -74,7 +83,7 @@ async function tasksByIds(ids: string[]): Promise<Map<string, TaskRecord>> {
     !cached ? "bypass" : misses.length === 0 ? "hit" : misses.length === ids.length ? "miss" : "partial",
   );
   if (misses.length > 0) {
-    const rows = await repo.getTasks(misses);
+    const rows = cached ? await onPrimary(() => repo.getTasks(misses)) : await repo.getTasks(misses);
     for (const row of rows) found.set(row.id, row);
     if (cached) await fillTasks(cached, rows);
   }
@@ -202,7 +211,7 @@ export async function deleteTask(id: string, audit: AuditContext, expectedVersio
 
 /** Builds the position index if it is missing (or always, with force). Scheduled by `maintain`. */
 export function rebuildTaskIndex(options: RebuildOptions = {}): Promise<RebuildResult> {
-  return rebuildIndex(repo.indexRows, options);
+  return rebuildIndex(indexRowsFromPrimary, options);
 }
 
 /**

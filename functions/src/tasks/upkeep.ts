@@ -91,7 +91,6 @@ export async function rebuildFences(client?: pg.Client): Promise<{ rows: number;
   const started = performance.now();
   const connection = client ?? (await connectDedicated("fence-resample"));
   try {
-    await connection.query("set work_mem = '256MB'");
     // Two resamples at once (the schedule and a seed, say) conflict on the log entries both delete;
     // the loser's snapshot is stale, so it starts over from a new one.
     for (let attempt = 1; ; attempt += 1) {
@@ -109,6 +108,8 @@ export async function rebuildFences(client?: pg.Client): Promise<{ rows: number;
 async function resampleOnce(connection: pg.Client, started: number): Promise<{ rows: number; ms: number }> {
   await connection.query("begin isolation level repeatable read");
   try {
+    // Transaction-scoped, like every setting here: a session SET pins a pooler's connection (issue 18).
+    await connection.query("set local work_mem = '256MB'");
     await connection.query("delete from task_rank_log");
     await connection.query("delete from task_fences");
     let rows = 0;
