@@ -1,4 +1,4 @@
-// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down]
+// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down --no-floor --profile]
 // npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
@@ -22,6 +22,8 @@ const { values: flags } = parseArgs({
     costs: { type: "boolean", default: false },
     rounds: { type: "string", default: "2" },
     "redis-down": { type: "boolean", default: false },
+    "no-floor": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -52,6 +54,8 @@ const options = {
   only: flags.only ? new RegExp(flags.only, "i") : undefined,
   reseed: flags.reseed,
   redisDown: flags["redis-down"],
+  floor: !flags["no-floor"],
+  profile: flags.profile,
 };
 
 (flags.costs
