@@ -20,8 +20,8 @@ const FIRST_PAGE = `select ${TASK_JSON} as json from tasks t where ${LIVE}
 const TITLE_PAGE = `select ${TASK_JSON} as json from tasks t where ${LIVE} and (t.title, t.id) > ($1, $2)
   order by t.title, t.id limit $3`;
 const BY_ID = `select ${TASK_JSON} as json from tasks t where t.id = $1 and ${LIVE}`;
-const CREATE = `insert into tasks (title, priority, tags)
-  values ($1, array_position(array['low','medium','high','urgent'], $2) - 1, $3)
+const CREATE = `insert into tasks as t (title, priority, tags)
+  values ($1, array_position(array['low','medium','high','urgent'], $2::text) - 1, $3::text[])
   returning ${TASK_JSON} as json`;
 
 const page = (rows: { json: string }[]) => `{"items":[${rows.map((row) => row.json).join(",")}]}`;
@@ -70,7 +70,10 @@ async function answer(request: http.IncomingMessage, response: http.ServerRespon
 }
 
 const server = http.createServer((request, response) => {
-  answer(request, response).catch(() => send(response, 500, '{"error":"internal"}'));
+  answer(request, response).catch((error: unknown) => {
+    process.stderr.write(`floor: ${error instanceof Error ? error.message : String(error)}\n`);
+    send(response, 500, '{"error":"internal"}');
+  });
 });
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.FLOOR_PORT ?? 0), "127.0.0.1", () => {
