@@ -89,6 +89,8 @@ export interface ModeResult {
   durationSec: number;
   connections: number;
   rows: Row[];
+  /** The cache's counters over the measured scenarios (summed over processes, from /health). */
+  cache?: Record<string, number>;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -137,6 +139,27 @@ async function ensureTasks(apiUrl: string, lambdaUrl: string, count: number, res
 }
 
 /** A background build of the cache's position index (after a seed) would compete for the cores. */
+/** When the first measured scenario of this run began (the profile counts from there). */
+let measuredSince: number | undefined;
+
+/** The cache's counters summed over every process (hits, misses, fills...), from /health. */
+async function cacheCounters(apiUrl: string): Promise<Record<string, number>> {
+  const health = (await (await fetch(`${apiUrl}/health`, { headers: benchAuthHeaders() })).json()) as {
+    cache?: { stats?: { total?: Record<string, number> } };
+  };
+  return health.cache?.stats?.total ?? {};
+}
+
+/** Counters move at most once a second (cache/stats.ts): wait for the last ones, then subtract. */
+async function countersSince(
+  apiUrl: string,
+  before: Record<string, number>,
+): Promise<Record<string, number>> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const after = await cacheCounters(apiUrl);
+  return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
+}
+
 async function untilIndexReady(apiUrl: string): Promise<void> {
   const deadline = Date.now() + 300_000;
   for (;;) {
@@ -188,6 +211,8 @@ export async function benchStack(
   );
   const loadavgBefore = os.loadavg();
   const floor = options.floor === false ? undefined : await startFloor(options.databaseUrl);
+  const countersBefore = await cacheCounters(apiUrl);
+  measuredSince ??= Date.now();
   let rows: Row[];
   try {
     rows = await measure(
@@ -210,6 +235,7 @@ export async function benchStack(
     durationSec: options.durationSec,
     connections: options.connections,
     rows,
+    cache: await countersSince(apiUrl, countersBefore),
   };
 }
 
@@ -370,10 +396,20 @@ export function markdownTable(result: ModeResult): string {
       (row) =>
         `| ${row.scenario} | ${row.reqPerSec.toLocaleString("en-US")} | ${row.p50} | ${row.p99} | ${row.errors} (${row.non2xx}) | ${row.ratio === null ? "" : `${Math.round(row.ratio * 100)}%`} | ${row.floor ? `${row.floor.reqPerSec.toLocaleString("en-US")} (${row.floor.p99})${row.floor.errors > 0 ? ` ${row.floor.errors} errors` : ""}` : ""} | ${row.floor && row.floor.reqPerSec > 0 ? `${Math.round((row.reqPerSec / row.floor.reqPerSec) * 100)}%` : ""} | ${row.target} | ${row.met === null ? "" : row.met ? "yes" : `**no**: ${row.why}`} |`,
     ),
+    ...(result.cache ? ["", cacheLine(result.cache)] : []),
     "",
     "Floor: a plain `node:http` + `pg` server over the same database (scripts/bench-floor.ts; the same JSON from PostgreSQL, no cache, sign-in, limits or audit), given the same kind of request right after ours: the first page uncached for both first-page rows, a keyset page after the same boundary rows for the deep page.",
   ];
   return lines.join("\n");
+}
+
+/** The bench mix's cache outcome: reads by X-Cache, and what misses wrote back. */
+function cacheLine(counters: Record<string, number>): string {
+  const n = (key: string) => counters[key] ?? 0;
+  const reads = n("hit") + n("miss") + n("partial") + n("bypass");
+  const ratio = reads > 0 ? `${Math.round((n("hit") / reads) * 100)}%` : "n/a";
+  const number = (value: number) => value.toLocaleString("en-US");
+  return `Cache over the measured scenarios: ${number(reads)} reads (hit ${number(n("hit"))}, miss ${number(n("miss"))}, partial ${number(n("partial"))}, bypass ${number(n("bypass"))}; hit ratio ${ratio}), ${number(n("fills"))} task entries written back, ${number(n("queryLoads"))} query pages loaded from PostgreSQL.`;
 }
 
 function recommendation(results: ModeResult[]): string {
@@ -451,13 +487,23 @@ function startBenchStack(
   });
 }
 
-async function reportProfile(profileDir: string, mode: Mode, outDir: string): Promise<void> {
+async function reportProfile(
+  profileDir: string,
+  mode: Mode,
+  outDir: string,
+  sinceMs?: number,
+): Promise<void> {
+  // Every process of the stack writes its profile as it exits, the offline one last and largest.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
   const file = await busiestProfile(profileDir);
   if (!file) {
     log(`no CPU profile was written to ${profileDir}`);
     return;
   }
-  const table = profileTables(await summarizeProfile(file), `CPU profile of serverless-offline (${mode})`);
+  const table = profileTables(
+    await summarizeProfile(file, 15, sinceMs),
+    `CPU profile of serverless-offline (${mode}) over the measured scenarios`,
+  );
   await writeFile(path.join(outDir, `profile-${mode}.md`), `${table}\n`);
   process.stdout.write(`\n${table}\n`);
 }
@@ -505,7 +551,7 @@ export async function bench(options: BenchOptions): Promise<ModeResult[]> {
       }
       if (profileDir) {
         await mkdir(options.outDir, { recursive: true });
-        await reportProfile(profileDir, mode, options.outDir);
+        await reportProfile(profileDir, mode, options.outDir, measuredSince);
       }
     }
   }

@@ -103,12 +103,30 @@ export async function busiestProfile(dir: string): Promise<string | undefined> {
   return best?.file;
 }
 
-export async function summarizeProfile(file: string, top = 15): Promise<ProfileSummary> {
+/** When the process started profiling, from the file's name (CPU.YYYYMMDD.HHMMSS.pid...; local time). */
+function profileStartMs(file: string): number | undefined {
+  const found = /CPU\.(\d{4})(\d{2})(\d{2})\.(\d{2})(\d{2})(\d{2})\./.exec(path.basename(file));
+  if (!found) return undefined;
+  const [year, month, day, hour, minute, second] = found.slice(1).map(Number) as number[];
+  return new Date(year ?? 0, (month ?? 1) - 1, day, hour, minute, second).getTime();
+}
+
+/**
+ * Self time per frame. With `sinceMs` (a wall-clock instant), only samples taken after it count:
+ * the measured scenarios, not the start, the seeding check or the cache's index build before them.
+ */
+export async function summarizeProfile(file: string, top = 15, sinceMs?: number): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  const started = profileStartMs(file);
+  const skipUs = sinceMs !== undefined && started !== undefined ? (sinceMs - started) * 1000 : 0;
+  let elapsedUs = 0;
   profile.samples.forEach((id, i) => {
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const delta = profile.timeDeltas[i] ?? 0;
+    elapsedUs += delta;
+    if (elapsedUs < skipUs) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   });
   const frames = new Map<string, { owner: string; us: number }>();
   let busyUs = 0;
