@@ -160,8 +160,9 @@ async function countersSince(
   return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
 }
 
-async function untilIndexReady(apiUrl: string): Promise<void> {
-  const deadline = Date.now() + 300_000;
+async function untilIndexReady(apiUrl: string, count: number): Promise<void> {
+  // ~100k ids a second on a quiet box; a busy one, or 10,000,000 tasks, needs far longer than 5 min.
+  const deadline = Date.now() + 300_000 + count / 10;
   for (;;) {
     const health = (await (await fetch(`${apiUrl}/health`, { headers: benchAuthHeaders() })).json()) as {
       cache?: { state?: string; index?: { ready?: boolean; building?: boolean } };
@@ -173,7 +174,11 @@ async function untilIndexReady(apiUrl: string): Promise<void> {
     if (!index?.ready && !index?.building) {
       await fetch(`${apiUrl}/tasks?limit=1&offset=1`, { headers: benchAuthHeaders() }).catch(() => {});
     }
-    if (Date.now() > deadline) throw new Error("the cache's position index was not built within 5 minutes");
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the cache's position index was not built within ${Math.round((300_000 + count / 10) / 60_000)} minutes`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -204,7 +209,7 @@ export async function benchStack(
   // The steady state a deployment keeps with its every-minute schedule: expired tasks purged,
   // fences resampled once earlier runs' writes have piled up, the cache's index built.
   log(`maintain: ${JSON.stringify(await invokeMaintain(lambdaUrl))}`);
-  if (!options.skipIndexWait) await untilIndexReady(apiUrl);
+  if (!options.skipIndexWait) await untilIndexReady(apiUrl, options.count);
   const data = await loadScenarioData(apiUrl, options.count);
   const list = scenarios(data).filter(
     (scenario) => !options.only || scenario.name === "ping" || options.only.test(scenario.name),
