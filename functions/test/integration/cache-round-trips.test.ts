@@ -29,6 +29,10 @@ let sent: string[] = [];
 monitor.on("monitor", (_time: string, args: string[], source: string) => {
   const [command = "", ...rest] = args;
   if (source === "lua" || rest.some((arg) => arg.startsWith("rl:"))) return;
+  // Nor a background build of the position index, which this process may run while a test reads:
+  // its commands name the index keys; a read (mtIndexRead) names the doorkeeper key too.
+  const indexBuild = rest.some((arg) => /:idx(:lock|:build|:touched|:meta)?$/.test(arg));
+  if (indexBuild && !rest.some((arg) => arg.endsWith(":ts"))) return;
   // ioredis sends a script's body (EVAL) the first time, its hash (EVALSHA) after.
   sent.push(/^eval(sha)?$/i.test(command) ? "script" : command.toLowerCase());
 });
@@ -85,7 +89,7 @@ describe("Redis round trips on a miss", () => {
       expect((await list({ offset: "7", limit: "5" })).statusCode).toBe(200);
     });
     expect(commands).toEqual(["script"]);
-  });
+  }, 120_000);
 
   it("when a task is missed once, then nothing is written back; when it is missed again, then it is stored and the next read is a hit", async () => {
     // Made in SQL, so nothing is cached for it yet.
