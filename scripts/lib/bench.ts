@@ -168,7 +168,9 @@ async function untilIndexReady(apiUrl: string, count: number): Promise<void> {
       cache?: { state?: string; index?: { ready?: boolean; building?: boolean } };
     };
     const index = health.cache?.index;
-    if (health.cache?.state !== "ok" || (index?.ready && !index.building)) return;
+    // No cache at all: nothing to wait for. A cache that is degraded for a moment (a busy machine)
+    // is waited for like a build, or the run measures the build instead of the requests.
+    if (!health.cache || health.cache.state === "disabled" || (index?.ready && !index.building)) return;
     // A read that finds no index kicks a background build (maintain may have found a lock left by
     // a stack stopped mid-build, and then waits a minute for its next run).
     if (!index?.ready && !index?.building) {
