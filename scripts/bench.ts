@@ -1,4 +1,4 @@
-// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down]
+// npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down --no-floor --profile]
 // npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
 // npm run bench -- --topology single|cluster|replica|all: one Redis and PostgreSQL, a local Redis
 // Cluster, a primary with a streaming replica, side by side (scripts/lib/bench-topology.ts).
@@ -26,6 +26,8 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "2" },
     "redis-down": { type: "boolean", default: false },
     topology: { type: "string" },
+    "no-floor": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -56,6 +58,8 @@ const options = {
   only: flags.only ? new RegExp(flags.only, "i") : undefined,
   reseed: flags.reseed,
   redisDown: flags["redis-down"],
+  floor: !flags["no-floor"],
+  profile: flags.profile,
 };
 
 const TOPOLOGIES: Topology[] = ["single", "cluster", "replica"];

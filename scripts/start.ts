@@ -114,6 +114,10 @@ async function main(): Promise<void> {
         ...auth,
         CORS_ORIGIN: siteOrigin,
         ASTRO_TELEMETRY_DISABLED: "1",
+        // serverless-offline's three lines per request (its route and duration, beside the
+        // functions' own JSON request line) cost ~7% of its CPU under load (issue 15's profile).
+        // SLS_LOG_LEVEL=notice brings them back; warnings and errors always show.
+        SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL ?? "warning",
         SLS_TELEMETRY_DISABLED: "1",
         SLS_NOTIFICATIONS_MODE: "off",
       },

@@ -51,6 +51,7 @@ export async function benchCosts(options: BenchOptions & { rounds: number }): Pr
         const result = await benchStack("inprocess", apiUrl, lambdaUrl, {
           ...options,
           only: SCENARIOS,
+          floor: false,
           skipIndexWait: true,
         });
         runs[side].push(result.rows);

@@ -2,7 +2,7 @@
 // must not be answered from a cache vary per request (random cursor, position, filter, term, id),
 // so every one is a miss that reaches PostgreSQL; the query cache still stores what it reads.
 import type { Request } from "autocannon";
-import { SORT_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import { isSearchableTerm, SORT_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
 import { SEED_NOUNS, TITLE_WORDS } from "../../functions/src/seed/data";
 import { mintDevToken } from "./dev-keys";
 
@@ -24,11 +24,17 @@ export interface Scenario {
   request: () => { path: string; body?: string };
   /** Sees each response (status, body). */
   onResponse?: (status: number, body: string) => void;
+  /**
+   * The same request to the floor server (scripts/bench-floor.ts), where it has one: what a plain
+   * node:http + pg server spends on it, measured right after ours in the same run.
+   */
+  floor?: () => { path: string; body?: string };
 }
 
 const UNCACHED: Target = { minRatio: 0.5, maxP99: 30, label: ">= 50% of ping, p99 < 30 ms" };
 const SEARCH: Target = { maxP99: 30, label: "p99 < 30 ms" };
-const CACHED: Target = { minRatio: 0.75, label: ">= 75% of ping" };
+const CACHED: Target = { minRatio: 0.9, label: ">= 90% of ping" };
+const GET: Target = { minRatio: 0.75, maxP99: 30, label: ">= 75% of ping, p99 < 30 ms" };
 const WRITE: Target = { maxP99: 40, label: "p99 < 40 ms" };
 
 const randomInt = (min: number, maxExclusive: number) =>
@@ -43,6 +49,14 @@ export interface ScenarioData {
   count: number;
   /** Cursors of rows in the second half of the title ordering (one random limit per request). */
   deepCursors: string[];
+  /** The same boundary rows as (title, id), for the floor's keyset query. */
+  deepKeys: { title: string; id: string }[];
+}
+
+/** The boundary row a cursor names (its payload is base64url JSON; see functions/src/tasks/cursor.ts). */
+function cursorKey(cursor: string): { title: string; id: string } {
+  const { k, i } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { k: string; i: string };
+  return { title: k, id: i };
 }
 
 /**
@@ -62,12 +76,24 @@ export async function loadScenarioData(apiUrl: string, count: number): Promise<S
     if (page.nextCursor) deepCursors.push(page.nextCursor);
   }
   if (deepCursors.length === 0) throw new Error(`No cursors from ${apiUrl}/tasks: is the table seeded?`);
-  return { count, deepCursors };
+  return { count, deepCursors, deepKeys: deepCursors.map(cursorKey) };
 }
+
+// Words too short for the search index are refused with a 400 (contract/constants.ts): not a search.
+const SEARCH_NOUNS = SEED_NOUNS.filter(isSearchableTerm);
+const SEARCH_WORDS = TITLE_WORDS.filter(isSearchableTerm);
+
+const newTaskBody = () =>
+  JSON.stringify({
+    title: `Bench ${pickOne(SEED_NOUNS)} ${randomInt(0, 1e9)}`,
+    priority: pickOne(TASK_PRIORITIES),
+    tags: ["bench"],
+  });
 
 export function scenarios(data: ScenarioData): Scenario[] {
   const { count } = data;
-  const position = Math.min(990_000, Math.max(0, count - 100));
+  // 990,000 at the default 1M; 10,000 rows from the end at any other count (9,990,000 at 10M).
+  const position = count === 1_000_000 ? 990_000 : Math.max(0, count - 10_000);
   // Deletes take the tasks the create scenario made, then seeded ids downwards from a random point
   // of the top half (so reruns against the same table rarely meet an id already deleted).
   const created: string[] = [];
@@ -81,6 +107,7 @@ export function scenarios(data: ScenarioData): Scenario[] {
       what: "GET /ping: no I/O, the runtime's ceiling",
       target: null,
       request: () => ({ path: "/ping" }),
+      floor: () => ({ path: "/ping" }),
     },
     {
       name: "first page, cold",
@@ -89,12 +116,14 @@ export function scenarios(data: ScenarioData): Scenario[] {
       request: () => ({
         path: `/tasks?limit=50&dueBefore=2199-01-01T00:00:00.${String(randomInt(0, 1_000_000)).padStart(6, "0")}Z`,
       }),
+      floor: () => ({ path: "/tasks?limit=50" }),
     },
     {
       name: "first page, warm",
       what: "GET /tasks?limit=50, the same page again and again",
       target: CACHED,
       request: () => ({ path: "/tasks?limit=50" }),
+      floor: () => ({ path: "/tasks?limit=50" }),
     },
     {
       name: "deep keyset page",
@@ -103,12 +132,24 @@ export function scenarios(data: ScenarioData): Scenario[] {
       request: () => ({
         path: `/tasks?limit=${randomInt(20, 71)}&sort=title&cursor=${pickOne(data.deepCursors)}`,
       }),
+      floor: () => {
+        const key = pickOne(data.deepKeys);
+        return {
+          path: `/tasks?limit=${randomInt(20, 71)}&afterTitle=${encodeURIComponent(key.title)}&afterId=${key.id}`,
+        };
+      },
     },
     {
       name: `position jump ${position.toLocaleString("en-US")}`,
       what: `GET /tasks?offset=${position}&limit=50 (default order)`,
       target: UNCACHED,
       request: () => ({ path: `/tasks?offset=${position}&limit=50` }),
+    },
+    {
+      name: "position jump, random (default order)",
+      what: "default order (the position index), offset anywhere in the table, a new one per request",
+      target: UNCACHED,
+      request: () => ({ path: `/tasks?limit=50&offset=${randomInt(1, Math.max(count - 50, 2))}` }),
     },
     {
       name: "position jump, random",
@@ -136,7 +177,7 @@ export function scenarios(data: ScenarioData): Scenario[] {
       what: "q = a random title word or phrase (each in ~0.6-6% of titles), limit 20-70, offset 0-29 (uncached: ~360,000 combinations)",
       target: SEARCH,
       request: () => ({
-        path: `/tasks?limit=${randomInt(20, 71)}&offset=${randomInt(0, 30)}&q=${encodeURIComponent(pickOne(Math.random() < 0.5 ? SEED_NOUNS : TITLE_WORDS))}`,
+        path: `/tasks?limit=${randomInt(20, 71)}&offset=${randomInt(0, 30)}&q=${encodeURIComponent(pickOne(Math.random() < 0.5 ? SEARCH_NOUNS : SEARCH_WORDS))}`,
       }),
     },
     {
@@ -148,8 +189,9 @@ export function scenarios(data: ScenarioData): Scenario[] {
     {
       name: "get by random id",
       what: "GET /tasks/{random id}",
-      target: UNCACHED,
+      target: GET,
       request: () => ({ path: `/tasks/${randomInt(1, Math.max(2, Math.floor(count / 2)))}` }),
+      floor: () => ({ path: `/tasks/${randomInt(1, Math.max(2, Math.floor(count / 2)))}` }),
     },
     {
       name: "create",
@@ -160,14 +202,8 @@ export function scenarios(data: ScenarioData): Scenario[] {
         const id = status === 201 ? /"id"\s*:\s*"(\d+)"/.exec(body)?.[1] : undefined;
         if (id) created.push(id);
       },
-      request: () => ({
-        path: "/tasks",
-        body: JSON.stringify({
-          title: `Bench ${pickOne(SEED_NOUNS)} ${randomInt(0, 1e9)}`,
-          priority: pickOne(TASK_PRIORITIES),
-          tags: ["bench"],
-        }),
-      }),
+      request: () => ({ path: "/tasks", body: newTaskBody() }),
+      floor: () => ({ path: "/tasks", body: newTaskBody() }),
     },
     {
       name: "update",
@@ -194,7 +230,6 @@ export function scenarios(data: ScenarioData): Scenario[] {
   ];
 }
 
-/** An autocannon request whose path (and body) is drawn anew for every request sent. */
 /**
  * The benchmark's bearer token: an admin signed with the development key, verified on every
  * request like any caller's (the signature check is part of what a request costs).
@@ -205,18 +240,21 @@ export function benchAuthHeaders(): Record<string, string> {
   return { authorization: `Bearer ${benchToken}` };
 }
 
-export function autocannonRequest(scenario: Scenario): Request {
+/** An autocannon request whose path (and body) is drawn anew for every request sent. */
+export function autocannonRequest(scenario: Scenario, target: "ours" | "floor" = "ours"): Request {
   const method = scenario.method ?? "GET";
+  const draw = target === "floor" && scenario.floor ? scenario.floor : scenario.request;
   return {
     method,
     headers: {
-      ...benchAuthHeaders(),
+      ...(target === "ours" ? benchAuthHeaders() : {}),
       ...(method === "POST" || method === "PATCH" ? { "content-type": "application/json" } : {}),
     },
     setupRequest: (request) => {
-      const next = scenario.request();
+      const next = draw();
       return { ...request, path: next.path, ...(next.body === undefined ? {} : { body: next.body }) };
     },
+    // The floor's creates too: the delete scenario removes them, so a run leaves the table as it was.
     ...(scenario.onResponse
       ? { onResponse: (status: number, body: string) => scenario.onResponse?.(status, body) }
       : {}),

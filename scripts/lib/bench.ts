@@ -2,6 +2,7 @@
 // one markdown table per runtime mode, JSON under bench-results/. Ratios are against /ping in the
 // same run, so a busy machine shifts every row alike.
 
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
@@ -19,6 +20,7 @@ import {
   type Scenario,
   scenarios,
 } from "./bench-scenarios";
+import { busiestProfile, profileTables, summarizeProfile } from "./cpu-profile";
 import { invokeMaintain } from "./maintain";
 import { SeedClient } from "./seed-client";
 
@@ -45,6 +47,10 @@ export interface BenchOptions {
   skipIndexWait?: boolean;
   /** More settings for the stacks the bench starts (a topology's DATABASE_READ_URL, say). */
   stackEnv?: Record<string, string>;
+  /** Measure the paired scenarios against the floor server (scripts/bench-floor.ts) too. */
+  floor?: boolean;
+  /** Run the stacks this bench starts under `node --cpu-prof` and print their heaviest frames. */
+  profile?: boolean;
 }
 
 /** Scenarios measured again with Redis unreachable, next to their Redis-up row. */
@@ -70,6 +76,8 @@ export interface Row {
   /** Responses by HTTP status, to tell what the errors were. */
   statusCodes: Record<string, number>;
   ratio: number | null;
+  /** The floor server (plain node:http + pg) on the same request, measured right after ours. */
+  floor?: { reqPerSec: number; p50: number; p99: number; errors: number } | null;
   target: string;
   met: boolean | null;
   why: string;
@@ -83,6 +91,8 @@ export interface ModeResult {
   durationSec: number;
   connections: number;
   rows: Row[];
+  /** The cache's counters over the measured scenarios (summed over processes, from /health). */
+  cache?: Record<string, number>;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -95,10 +105,16 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function run(url: string, scenario: Scenario, seconds: number, connections: number): Promise<Result> {
+function run(
+  url: string,
+  scenario: Scenario,
+  seconds: number,
+  connections: number,
+  target: "ours" | "floor" = "ours",
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, connections, duration: seconds, requests: [autocannonRequest(scenario)], timeout: 10 },
+      { url, connections, duration: seconds, requests: [autocannonRequest(scenario, target)], timeout: 10 },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
   });
@@ -125,15 +141,48 @@ async function ensureTasks(apiUrl: string, lambdaUrl: string, count: number, res
 }
 
 /** A background build of the cache's position index (after a seed) would compete for the cores. */
-async function untilIndexReady(apiUrl: string): Promise<void> {
-  const deadline = Date.now() + 300_000;
+/** When the first measured scenario of this run began (the profile counts from there). */
+let measuredSince: number | undefined;
+
+/** The cache's counters summed over every process (hits, misses, fills...), from /health. */
+async function cacheCounters(apiUrl: string): Promise<Record<string, number>> {
+  const health = (await (await fetch(`${apiUrl}/health`, { headers: benchAuthHeaders() })).json()) as {
+    cache?: { stats?: { total?: Record<string, number> } };
+  };
+  return health.cache?.stats?.total ?? {};
+}
+
+/** Counters move at most once a second (cache/stats.ts): wait for the last ones, then subtract. */
+async function countersSince(
+  apiUrl: string,
+  before: Record<string, number>,
+): Promise<Record<string, number>> {
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const after = await cacheCounters(apiUrl);
+  return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
+}
+
+async function untilIndexReady(apiUrl: string, count: number): Promise<void> {
+  // ~100k ids a second on a quiet box; a busy one, or 10,000,000 tasks, needs far longer than 5 min.
+  const deadline = Date.now() + 300_000 + count / 10;
   for (;;) {
     const health = (await (await fetch(`${apiUrl}/health`, { headers: benchAuthHeaders() })).json()) as {
       cache?: { state?: string; index?: { ready?: boolean; building?: boolean } };
     };
     const index = health.cache?.index;
-    if (health.cache?.state !== "ok" || (index?.ready && !index.building)) return;
-    if (Date.now() > deadline) throw new Error("the cache's position index was not built within 5 minutes");
+    // No cache at all: nothing to wait for. A cache that is degraded for a moment (a busy machine)
+    // is waited for like a build, or the run measures the build instead of the requests.
+    if (!health.cache || health.cache.state === "disabled" || (index?.ready && !index.building)) return;
+    // A read that finds no index kicks a background build (maintain may have found a lock left by
+    // a stack stopped mid-build, and then waits a minute for its next run).
+    if (!index?.ready && !index?.building) {
+      await fetch(`${apiUrl}/tasks?limit=1&offset=1`, { headers: benchAuthHeaders() }).catch(() => {});
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the cache's position index was not built within ${Math.round((300_000 + count / 10) / 60_000)} minutes`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -164,13 +213,29 @@ export async function benchStack(
   // The steady state a deployment keeps with its every-minute schedule: expired tasks purged,
   // fences resampled once earlier runs' writes have piled up, the cache's index built.
   log(`maintain: ${JSON.stringify(await invokeMaintain(lambdaUrl))}`);
-  if (!options.skipIndexWait) await untilIndexReady(apiUrl);
+  if (!options.skipIndexWait) await untilIndexReady(apiUrl, options.count);
   const data = await loadScenarioData(apiUrl, options.count);
   const list = scenarios(data).filter(
     (scenario) => !options.only || scenario.name === "ping" || options.only.test(scenario.name),
   );
   const loadavgBefore = os.loadavg();
-  const rows = await measure(mode, apiUrl, list, options, (base, scenario) => judge(base, scenario));
+  const floor = options.floor === false ? undefined : await startFloor(options.databaseUrl);
+  const countersBefore = await cacheCounters(apiUrl);
+  measuredSince ??= Date.now();
+  let rows: Row[];
+  try {
+    rows = await measure(
+      mode,
+      apiUrl,
+      list,
+      options,
+      (base, scenario) => judge(base, scenario),
+      "",
+      floor?.url,
+    );
+  } finally {
+    await floor?.stop();
+  }
   return {
     mode,
     startedAt: new Date().toISOString(),
@@ -179,6 +244,7 @@ export async function benchStack(
     durationSec: options.durationSec,
     connections: options.connections,
     rows,
+    cache: await countersSince(apiUrl, countersBefore),
   };
 }
 
@@ -195,6 +261,7 @@ async function measure(
   options: BenchOptions,
   judgeRow: Judge,
   suffix = "",
+  floorUrl?: string,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   let pingRate = 0;
@@ -217,13 +284,66 @@ async function measure(
       ),
       ratio: pingRate > 0 ? Math.round((reqPerSec / pingRate) * 100) / 100 : null,
     };
-    const row = { ...base, ...judgeRow(base, scenario) };
+    let floor: Row["floor"] = null;
+    if (floorUrl && scenario.floor) {
+      // Right after ours, so a machine that got busier meanwhile shifts both alike.
+      if (options.warmupSec > 0)
+        await run(floorUrl, scenario, options.warmupSec, options.connections, "floor");
+      const floorResult = await run(floorUrl, scenario, options.durationSec, options.connections, "floor");
+      floor = {
+        reqPerSec: Math.round(floorResult.requests.average),
+        p50: floorResult.latency.p50,
+        p99: floorResult.latency.p99,
+        errors: floorResult.errors + floorResult.timeouts + floorResult.non2xx,
+      };
+    }
+    const row = { ...base, floor, ...judgeRow(base, scenario) };
     rows.push(row);
     log(
-      `${mode.padEnd(9)} ${row.scenario.padEnd(26)} ${String(reqPerSec).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}+${row.non2xx}`,
+      `${mode.padEnd(9)} ${row.scenario.padEnd(26)} ${String(reqPerSec).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}+${row.non2xx}${floor ? `  | floor ${floor.reqPerSec} req/s p99 ${floor.p99} ms errors ${floor.errors}` : ""}`,
     );
   }
   return rows;
+}
+
+/** The floor server (scripts/bench-floor.ts) in its own process over the bench's database. */
+async function startFloor(
+  databaseUrl: string | undefined,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    "npx",
+    ["--no-install", "tsx", path.join(__dirname, "..", "bench-floor.ts")],
+    {
+      detached: true,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, DATABASE_URL: databaseUrl ?? config.DATABASE_URL, FLOOR_PORT: "0" },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /floor listening (\d+)/.exec(output);
+      if (found) resolve(Number(found[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`the floor server exited (${code}) before listening`)));
+  });
+  log(`floor server (node:http + pg) on :${port}`);
+  // A bench that dies (Ctrl-C, an error) takes its floor server with it.
+  const killFloor = () => {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+  };
+  process.once("exit", killFloor);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode !== null || child.pid === undefined) return;
+      process.off("exit", killFloor);
+      const exited = once(child, "exit");
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** A port nothing listens on: taken from the OS and released. */
@@ -279,14 +399,26 @@ export function markdownTable(result: ModeResult): string {
   const lines = [
     `**${result.mode === "inprocess" ? "serverless-offline --useInProcess" : result.mode === "worker" ? "serverless-offline worker threads (default)" : "running stack"}** — ${result.count.toLocaleString("en-US")} tasks, ${result.connections} connections, ${result.durationSec} s per scenario, ${result.machine.cpus} cores (load average before/after: ${load(result.machine.loadavgBefore)} → ${load(result.machine.loadavgAfter)}; autocannon, offline, PostgreSQL and Redis share the cores), ${result.startedAt.slice(0, 16)}Z`,
     "",
-    "| scenario | req/s | p50 ms | p99 ms | errors (non-2xx) | vs ping | target | met |",
-    "|---|---:|---:|---:|---:|---:|---|---|",
+    "| scenario | req/s | p50 ms | p99 ms | errors (non-2xx) | vs ping | floor req/s (p99 ms) | ours / floor | target | met |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ...result.rows.map(
       (row) =>
-        `| ${row.scenario} | ${row.reqPerSec.toLocaleString("en-US")} | ${row.p50} | ${row.p99} | ${row.errors} (${row.non2xx}) | ${row.ratio === null ? "" : `${Math.round(row.ratio * 100)}%`} | ${row.target} | ${row.met === null ? "" : row.met ? "yes" : `**no**: ${row.why}`} |`,
+        `| ${row.scenario} | ${row.reqPerSec.toLocaleString("en-US")} | ${row.p50} | ${row.p99} | ${row.errors} (${row.non2xx}) | ${row.ratio === null ? "" : `${Math.round(row.ratio * 100)}%`} | ${row.floor ? `${row.floor.reqPerSec.toLocaleString("en-US")} (${row.floor.p99})${row.floor.errors > 0 ? ` ${row.floor.errors} errors` : ""}` : ""} | ${row.floor && row.floor.reqPerSec > 0 ? `${Math.round((row.reqPerSec / row.floor.reqPerSec) * 100)}%` : ""} | ${row.target} | ${row.met === null ? "" : row.met ? "yes" : `**no**: ${row.why}`} |`,
     ),
+    ...(result.cache ? ["", cacheLine(result.cache)] : []),
+    "",
+    "Floor: a plain `node:http` + `pg` server over the same database (scripts/bench-floor.ts; the same JSON from PostgreSQL, no cache, sign-in, limits or audit), given the same kind of request right after ours: the first page uncached for both first-page rows, a keyset page after the same boundary rows for the deep page.",
   ];
   return lines.join("\n");
+}
+
+/** The bench mix's cache outcome: reads by X-Cache, and what misses wrote back. */
+function cacheLine(counters: Record<string, number>): string {
+  const n = (key: string) => counters[key] ?? 0;
+  const reads = n("hit") + n("miss") + n("partial") + n("bypass");
+  const ratio = reads > 0 ? `${Math.round((n("hit") / reads) * 100)}%` : "n/a";
+  const number = (value: number) => value.toLocaleString("en-US");
+  return `Cache over the measured scenarios: ${number(reads)} reads (hit ${number(n("hit"))}, miss ${number(n("miss"))}, partial ${number(n("partial"))}, bypass ${number(n("bypass"))}; hit ratio ${ratio}), ${number(n("fills"))} task entries written back, ${number(n("queryLoads"))} query pages loaded from PostgreSQL.`;
 }
 
 function recommendation(results: ModeResult[]): string {
@@ -341,7 +473,12 @@ export async function migrateDatabase(databaseUrl: string | undefined): Promise<
 }
 
 /** serverless-offline in `mode` on the bench's ports, over its database and the given Redis. */
-function startBenchStack(mode: Mode, options: BenchOptions, redisUrl: string | undefined): Promise<Stack> {
+function startBenchStack(
+  mode: Mode,
+  options: BenchOptions,
+  redisUrl: string | undefined,
+  profileDir?: string,
+): Promise<Stack> {
   return startStack({
     apiPort: options.apiPort,
     lambdaPort: options.lambdaPort,
@@ -350,8 +487,35 @@ function startBenchStack(mode: Mode, options: BenchOptions, redisUrl: string | u
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       ...options.stackEnv,
+      // Every request is counted like any caller's, but one actor sending thousands a second
+      // must not be refused: a 429 is cheaper than the request it stands for.
+      RATE_LIMIT_READ: "1000000000",
+      RATE_LIMIT_WRITE: "1000000000",
+      // Every Node process of the stack writes a profile when it exits; the offline one is the largest.
+      ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
     },
   });
+}
+
+async function reportProfile(
+  profileDir: string,
+  mode: Mode,
+  outDir: string,
+  sinceMs?: number,
+): Promise<void> {
+  // Every process of the stack writes its profile as it exits, the offline one last and largest.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const file = await busiestProfile(profileDir);
+  if (!file) {
+    log(`no CPU profile was written to ${profileDir}`);
+    return;
+  }
+  const table = profileTables(
+    await summarizeProfile(file, 15, sinceMs),
+    `CPU profile of serverless-offline (${mode}) over the measured scenarios`,
+  );
+  await writeFile(path.join(outDir, `profile-${mode}.md`), `${table}\n`);
+  process.stdout.write(`\n${table}\n`);
 }
 
 export async function bench(options: BenchOptions, write = true): Promise<ModeResult[]> {
@@ -376,8 +540,12 @@ export async function bench(options: BenchOptions, write = true): Promise<ModeRe
       await migrateDatabase(options.databaseUrl);
       log(`Starting serverless-offline (${mode}) on ${apiUrl}`);
       let stack: Stack | undefined;
+      const profileDir = options.profile
+        ? path.join(options.outDir, `profile-${mode}-${new Date().toISOString().replace(/[:.]/g, "-")}`)
+        : undefined;
+      if (profileDir) await mkdir(profileDir, { recursive: true });
       try {
-        stack = await startBenchStack(mode, options, options.redisUrl);
+        stack = await startBenchStack(mode, options, options.redisUrl, profileDir);
         const up = await benchStack(mode, apiUrl, lambdaUrl, options);
         results.push(up);
         if (options.redisDown) {
@@ -390,6 +558,10 @@ export async function bench(options: BenchOptions, write = true): Promise<ModeRe
         }
       } finally {
         await stack?.stop();
+      }
+      if (profileDir) {
+        await mkdir(options.outDir, { recursive: true });
+        await reportProfile(profileDir, mode, options.outDir, measuredSince);
       }
     }
   }

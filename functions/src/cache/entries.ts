@@ -7,7 +7,7 @@ import { ReplyError } from "ioredis";
 import { config } from "../platform/config";
 import type { CacheOutcome } from "../platform/request-metrics";
 import type { TaskRecord } from "../tasks/task-record";
-import { cacheKeys, indexMember, type KeySpace, newToken, writeKeys } from "./keys";
+import { cacheKeys, indexMember, type KeySpace, newToken, taskSeenBit, writeKeys } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
 import { EPOCH_MOVED, inCurrentEpoch, invalidateOrOwe, oweInvalidation, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
@@ -62,15 +62,26 @@ const expiresAtMs = (task: TaskRecord): number | null =>
 
 export type CachedTask = TaskRecord | "deleted" | undefined;
 
-/** What one MGET found, and the key space it looked in (a refill may only land there). */
+/** What one read found, and the key space it looked in (a refill may only land there). */
 export interface TaskRead {
   entries: CachedTask[];
   space: KeySpace;
+  /** Per slot: a miss whose task was missed before within TASK_ADMIT_WINDOW_MS (worth storing). */
+  missedBefore: boolean[];
 }
 
 /**
- * One MGET for a set of ids (with the epoch in the same round trip). Returns undefined when the
- * cache is unavailable; otherwise one slot per id: the task, "deleted" (tombstone) or undefined.
+ * Admission of task entries (issue 15): a miss stores its task only when that task was missed
+ * before within this window. A random jump used to write back fifty entries that were rarely read
+ * again; a task read twice is likely to be read a third time. The window's memory is one bitmap of
+ * 2 MB at most, dropped as a whole when the window ends.
+ */
+export const TASK_ADMIT_WINDOW_MS = 10 * 60_000;
+
+/**
+ * One round trip for a set of ids: the epoch, every entry, and for each miss whether it was missed
+ * before (see TASK_ADMIT_WINDOW_MS). Returns undefined when the cache is unavailable; otherwise one
+ * slot per id: the task, "deleted" (tombstone) or undefined.
  */
 export async function getTasks(ids: string[]): Promise<TaskRead | undefined> {
   const redis = await usableClient();
@@ -79,19 +90,33 @@ export async function getTasks(ids: string[]): Promise<TaskRead | undefined> {
     return await timed(() =>
       inCurrentEpoch(redis, 2, async (space) => {
         const k = cacheKeys(space);
-        const values = await redis.mget(k.epoch, ...ids.map(k.task));
+        const values = await redis.mtTaskRead(
+          ids.length + 2,
+          k.epoch,
+          k.taskSeen,
+          ...ids.map(k.task),
+          TASK_ADMIT_WINDOW_MS,
+          ...ids.map(taskSeenBit),
+        );
         if (values[0] !== space.epoch) return EPOCH_MOVED;
-        const entries = values.slice(1).map((value, i): CachedTask => {
-          if (value === null || value === undefined) return undefined;
-          if (value === TOMBSTONE) return "deleted";
-          return decodeEntry(ids[i] ?? "", value);
-        });
-        return { entries, space };
+        return taskRead(space, ids, values.slice(1));
       }),
     );
   } catch {
     return undefined;
   }
+}
+
+/** A TaskRead from the values a read script answered: an entry, or 0 / 1 for a first / repeated miss. */
+export function taskRead(space: KeySpace, ids: string[], values: (string | number)[]): TaskRead {
+  const missedBefore: boolean[] = [];
+  const entries = values.map((value, i): CachedTask => {
+    missedBefore.push(value === 1);
+    if (typeof value !== "string") return undefined;
+    if (value === TOMBSTONE) return "deleted";
+    return decodeEntry(ids[i] ?? "", value);
+  });
+  return { entries, space, missedBefore };
 }
 
 /**

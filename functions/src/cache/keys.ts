@@ -6,6 +6,8 @@
 //   {mt:D}:stats             hash of hit/miss/partial/bypass/fill/rebuild counters (all processes)
 //   {mt:D}:qs:<hash>         a query asked recently: its page is stored only when asked again (admission);
 //                            how often a query is asked is no data, so it outlives epochs
+//   {mt:D}:ts                a bitmap of task ids missed recently (a bit per id modulo 2^24), so
+//                            an entry is stored on its second miss (admission); expires as a whole
 //   {mt:D}:E:t:<id>          a task entry (entries.ts), or "D" (tombstone) after a delete
 //   {mt:D}:E:gen             generation, replaced by every write; query pages are keyed by it
 //   {mt:D}:E:q:G:<hash>      a cached response body for a normalised query; {mt:D}:E:qf:G:<hash> its fill lock
@@ -50,6 +52,7 @@ export const cacheKeys = ({ db, epoch }: KeySpace) => {
     query: (gen: string, key: string) => `${p}:q:${gen}:${key}`,
     queryFill: (gen: string, key: string) => `${p}:qf:${gen}:${key}`,
     querySeen: (key: string) => `${epochPrefix(db)}qs:${key}`,
+    taskSeen: `${epochPrefix(db)}ts`,
     idx: `${p}:idx`,
     exp: `${p}:idx:exp`,
     build: `${p}:idx:build`,
@@ -64,6 +67,9 @@ export type CacheKeys = ReturnType<typeof cacheKeys>;
 export function writeKeys(k: CacheKeys, id: string): string[] {
   return [k.epoch, k.task(id), k.gen, k.idx, k.build, k.lock, k.touched, k.exp];
 }
+
+/** The doorkeeper bit of a task id: 2^24 bits (2 MB) whatever the ids, shared by ids 2^24 apart. */
+export const taskSeenBit = (id: string): number => Number(BigInt(id) % 16_777_216n);
 
 export const newToken = (): string => randomBytes(6).toString("base64url");
 

@@ -3,7 +3,7 @@
 import { config } from "../platform/config";
 import { HttpError } from "../platform/errors";
 import { availableRedis } from "../platform/redis";
-import { unindex } from "./entries";
+import { TASK_ADMIT_WINDOW_MS, type TaskRead, taskRead, unindex } from "./entries";
 import { cacheKeys, indexMember, type KeySpace, memberId, newToken } from "./keys";
 import type { CacheClient, CacheCommands } from "./scripts";
 import {
@@ -29,6 +29,8 @@ export interface IndexSlice {
   total: number;
   start: number;
   ids: string[];
+  /** The slice's task entries, read in the same round trip. */
+  read: TaskRead;
   /** Tells the index an id it returned is gone from PostgreSQL, so it stops returning it. */
   repair: (ids: string[]) => Promise<void>;
 }
@@ -54,24 +56,29 @@ export async function indexSlice(
           k.epoch,
           k.idx,
           k.exp,
+          k.taskSeen,
           space.epoch,
           Date.now(),
           direction,
           anchor.mode,
           arg,
           count,
+          k.task(""),
+          TASK_ADMIT_WINDOW_MS,
         );
       };
       // -9: the epoch moved (invalidation, flush), so once more in the current one.
       return inCurrentEpoch(redis, 2, async (space): Promise<IndexSlice | undefined | typeof EPOCH_MOVED> => {
-        const [status, start, members] = await read(space);
+        const [status, start, members, entries] = await read(space);
         if (status === -9) return EPOCH_MOVED;
         if (status === -1) kickIndexRebuild();
-        if (status < 0 || start === undefined || !members) return undefined;
+        if (status < 0 || start === undefined || !members || !entries) return undefined;
+        const ids = members.map(memberId);
         return {
           total: status,
           start,
-          ids: members.map(memberId),
+          ids,
+          read: taskRead(space, ids, entries),
           repair: (ids: string[]) => unindex(redis, space, ids).catch(() => {}),
         };
       });

@@ -6,6 +6,7 @@ import { onPrimary } from "../platform/db";
 import { failoverCount } from "../platform/redis";
 import { entryTtlMs } from "./entries";
 import { cacheKeys, type KeySpace, newToken } from "./keys";
+import type { CacheClient } from "./scripts";
 import { EPOCH_MOVED, inCurrentEpoch, timed, usableClient } from "./state";
 import { count, outcome } from "./stats";
 
@@ -52,70 +53,99 @@ export interface Loaded {
 }
 
 /**
+ * The generation this process saw last, per key space: the read script names the page keys after
+ * it, so a read costs one round trip unless a write moved the generation since (then two).
+ */
+let lastGen: { epoch: string; gen: string } | undefined;
+
+type Located =
+  | { space: KeySpace; gen: string; body: string }
+  | { space: KeySpace; gen: string; body: null; leader: boolean; seenBefore: boolean };
+
+/** The script's answer for `normalized`, asking again when the generation turned out another. */
+async function locate(
+  redis: CacheClient,
+  space: KeySpace,
+  normalized: string,
+): Promise<Located | typeof EPOCH_MOVED> {
+  const k = cacheKeys(space);
+  let gen = lastGen?.epoch === space.epoch ? lastGen.gen : "";
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const valueKey = k.query(gen, normalized);
+    const remembered = gen ? memoGet(valueKey) : undefined;
+    const [code, first, second] = await redis.mtQueryRead(
+      k.epoch,
+      k.gen,
+      valueKey,
+      k.queryFill(gen, normalized),
+      k.querySeen(normalized),
+      space.epoch,
+      gen,
+      remembered === undefined ? "0" : "1",
+      QUERY_FILL_LOCK_MS,
+      QUERY_ADMIT_WINDOW_MS,
+      newToken(),
+    );
+    if (code === 0) return EPOCH_MOVED;
+    if (code === 1) {
+      gen = String(first);
+      lastGen = { epoch: space.epoch, gen };
+      continue;
+    }
+    if (code === 2 && remembered !== undefined) return { space, gen, body: remembered };
+    if (code === 3) {
+      const body = String(first);
+      memoSet(valueKey, body, Number(second));
+      return { space, gen, body };
+    }
+    return { space, gen, body: null, leader: first === 1, seenBefore: second === 1 };
+  }
+  // The generation moved at every try (writes racing): this read goes to PostgreSQL.
+  throw new Error("the generation kept moving");
+}
+
+/**
  * A response body cached under the normalised query and the current generation. Every write moves
  * the generation, so older pages are simply never read again and age out by TTL. Misses are
  * single-flight within the process (a map of promises) and across processes (a short fill lock
- * that others wait on briefly before querying themselves). A body this process already holds for
- * the current key costs one round trip (epoch and generation); otherwise two.
+ * that others wait on briefly before querying themselves). Issue 15: one round trip before
+ * PostgreSQL (epoch, generation, page, fill lock and admission marker in one script) and at most
+ * one after (store the page, drop the lock); a body this process already holds for the current
+ * key is not sent again.
  */
-export async function cachedQuery(normalized: string, load: () => Promise<Loaded>): Promise<string> {
+export async function cachedQuery(
+  normalized: string,
+  load: (gen: string | undefined) => Promise<Loaded>,
+): Promise<string> {
   const redis = await usableClient();
   if (!redis) {
     outcome("bypass");
-    return (await load()).body;
+    return (await load(undefined)).body;
   }
-  let located: { space: KeySpace; gen: string; body: string | null } | undefined;
+  let located: Located | undefined;
   try {
     // One try: a moved epoch (an invalidation just now) is answered from PostgreSQL this time.
-    located = await timed(() =>
-      inCurrentEpoch(redis, 1, async (space) => {
-        const k = cacheKeys(space);
-        let [seenEpoch, gen] = await redis.mget(k.epoch, k.gen);
-        if (seenEpoch !== space.epoch) return EPOCH_MOVED;
-        if (!gen) {
-          await redis.set(k.gen, newToken(), "NX");
-          gen = (await redis.get(k.gen)) ?? newToken();
-        }
-        const valueKey = k.query(gen, normalized);
-        const remembered = memoGet(valueKey);
-        if (remembered !== undefined) return { space, gen, body: remembered };
-        const [[, body], [, ttl]] = (await redis.multi().get(valueKey).pttl(valueKey).exec()) as [
-          [unknown, string | null],
-          [unknown, number],
-        ];
-        if (body !== null) memoSet(valueKey, body, ttl);
-        return { space, gen, body };
-      }),
-    );
+    located = await timed(() => inCurrentEpoch(redis, 1, (space) => locate(redis, space, normalized)));
   } catch {
     located = undefined;
   }
   if (!located) {
     outcome("bypass");
-    return (await load()).body;
+    return (await load(undefined)).body;
   }
   if (located.body !== null) {
     outcome("hit");
     return located.body;
   }
   outcome("miss");
+  const { gen, leader, seenBefore } = located;
   const k = cacheKeys(located.space);
-  const valueKey = k.query(located.gen, normalized);
+  const valueKey = k.query(gen, normalized);
   const flight = inFlight.get(valueKey);
   if (flight) return flight;
   const promise = (async () => {
-    const lockKey = k.queryFill(located.gen, normalized);
-    // One round trip: the fill lock, and whether this query was asked before within the window.
-    const [leader, firstAsk] = await redis
-      .pipeline()
-      .set(lockKey, "1", "PX", QUERY_FILL_LOCK_MS, "NX")
-      .set(k.querySeen(normalized), "1", "PX", QUERY_ADMIT_WINDOW_MS, "NX")
-      .exec()
-      .then(
-        (results) => (results ?? []).map(([error, value]) => (error ? "OK" : value)),
-        () => ["OK", "OK"],
-      );
-    if (leader !== "OK") {
+    const lockKey = k.queryFill(gen, normalized);
+    if (!leader) {
       const failovers = failoverCount();
       for (let wait = 0; wait < 5; wait += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -124,21 +154,27 @@ export async function cachedQuery(normalized: string, load: () => Promise<Loaded
         if (body !== null && failoverCount() === failovers) return body;
       }
     }
+    count("queryLoads");
+    let loaded: Loaded;
     try {
-      count("queryLoads");
       // A page that will be stored is read from the primary (a replica's lag would outlive itself in
       // Redis); a first ask, which is not stored, may read a replica.
-      const stores = firstAsk !== "OK";
-      const loaded = stores ? await onPrimary(load) : await load();
-      const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
-      if (ttl > 0 && stores) {
-        const stored = await timed(() => redis.set(valueKey, loaded.body, "PX", ttl)).catch(() => null);
-        if (stored === "OK") memoSet(valueKey, loaded.body, ttl);
-      }
-      return loaded.body;
-    } finally {
-      redis.del(lockKey).catch(() => {});
+      loaded = seenBefore ? await onPrimary(() => load(gen)) : await load(gen);
+    } catch (error) {
+      if (leader) redis.del(lockKey).catch(() => {});
+      throw error;
     }
+    const ttl = entryTtlMs(config.CACHE_QUERY_TTL_SECONDS, loaded.validUntilMs);
+    const store = ttl > 0 && seenBefore;
+    if (store || leader) {
+      // One round trip after PostgreSQL: the page (when admitted) and the fill lock.
+      const after = redis.pipeline();
+      if (store) after.set(valueKey, loaded.body, "PX", ttl);
+      if (leader) after.del(lockKey);
+      const results = await timed(() => after.exec()).catch(() => null);
+      if (store && results?.[0]?.[1] === "OK") memoSet(valueKey, loaded.body, ttl);
+    }
+    return loaded.body;
   })();
   inFlight.set(valueKey, promise);
   try {

@@ -72,11 +72,15 @@ else
 end
 return {1}`,
   },
-  // KEYS epoch idx exp. ARGV epoch nowMs dir(desc|asc) mode(pos|after|before) arg count
+  // KEYS epoch idx exp taskSeen. ARGV epoch nowMs dir(desc|asc) mode(pos|after|before) arg count
+  //   taskKeyPrefix windowMs
   // -> {-9} epoch moved, {-1} no index, {-2} too many expiries to sweep now, {-3} anchor gone,
-  //    else {total, start, members}
+  //    else {total, start, members, entries}: with the slice, each member's task entry, or for a
+  //    miss 0 (first miss) / 1 (missed before), as mtTaskRead answers (issue 15: one round trip
+  //    before PostgreSQL for a jump). The entry keys are the prefix plus the id: the same key space
+  //    as the index (under Redis Cluster, the same hash slot as the declared keys).
   mtIndexRead: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-9} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end
@@ -106,7 +110,59 @@ if start <= stop then
   if desc then members = redis.call('ZREVRANGE', KEYS[2], start, stop)
   else members = redis.call('ZRANGE', KEYS[2], start + 1, stop + 1) end
 end
-return {n, start, members}`,
+local entries = {}
+local marked = false
+for i, member in ipairs(members) do
+  local id = string.sub(member, 2)
+  local value = redis.call('GET', ARGV[7] .. id)
+  if value then entries[i] = value else
+    entries[i] = redis.call('SETBIT', KEYS[4], tonumber(id) % 16777216, 1)
+    marked = true
+  end
+end
+if marked then redis.call('PEXPIRE', KEYS[4], ARGV[8], 'NX') end
+return {n, start, members, entries}`,
+  },
+  // KEYS epoch gen page fillLock seen. ARGV epoch gen memoized lockMs admitMs freshGen
+  // The query cache's one round trip before PostgreSQL (issue 15): the epoch and generation checks,
+  // the page (unless this process holds it already), and on a miss the fill lock and the admission
+  // marker. The page keys are named after the generation the caller expects (the last one it saw);
+  // -> {0} epoch moved, {1, gen} the generation is another (the caller asks again with it),
+  //    {2} current and memoized, {3, page, pttl} a hit, {4, leader 0|1, seenBefore 0|1} a miss.
+  mtQueryRead: {
+    numberOfKeys: 5,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
+local gen = redis.call('GET', KEYS[2])
+if not gen then
+  redis.call('SET', KEYS[2], ARGV[6])
+  return {1, ARGV[6]}
+end
+if gen ~= ARGV[2] then return {1, gen} end
+if ARGV[3] == '1' then return {2} end
+local page = redis.call('GET', KEYS[3])
+if page then return {3, page, redis.call('PTTL', KEYS[3])} end
+local leader = redis.call('SET', KEYS[4], '1', 'PX', ARGV[4], 'NX') and 1 or 0
+local seen = redis.call('SET', KEYS[5], '1', 'PX', ARGV[5], 'NX') and 0 or 1
+return {4, leader, seen}`,
+  },
+  // KEYS epoch seen task... ARGV windowMs bit... (one per task key)
+  // One MGET that also answers, for every miss, whether that task was missed before within the
+  // window (a bit per id in one bitmap that expires as a whole: a doorkeeper), so that a refill
+  // stores only tasks asked for twice. -> {epoch, then per task its entry, or 0 (first miss) or 1}
+  mtTaskRead: {
+    lua: `
+local out = {redis.call('GET', KEYS[1]) or ''}
+local marked = false
+for i = 3, #KEYS do
+  local value = redis.call('GET', KEYS[i])
+  if value then out[i - 1] = value else
+    out[i - 1] = redis.call('SETBIT', KEYS[2], ARGV[i - 1], 1)
+    marked = true
+  end
+end
+if marked then redis.call('PEXPIRE', KEYS[2], ARGV[1], 'NX') end
+return out`,
   },
   // KEYS epoch lock build touched. ARGV epoch token lockMs
   mtBuildStart: {
@@ -171,7 +227,9 @@ export interface CacheCommands {
     ttlMs: number,
   ): Promise<number>;
   mtWrite(...args: (string | number)[]): Promise<[number, string?]>;
-  mtIndexRead(...args: (string | number)[]): Promise<[number, number?, string[]?]>;
+  mtIndexRead(...args: (string | number)[]): Promise<[number, number?, string[]?, (string | number)[]?]>;
+  mtQueryRead(...args: (string | number)[]): Promise<[number, (string | number)?, number?]>;
+  mtTaskRead(numberOfKeys: number, ...args: (string | number)[]): Promise<(string | number)[]>;
   mtBuildStart(...args: (string | number)[]): Promise<number>;
   mtBuildBatch(...args: (string | number)[]): Promise<number>;
   mtBuildFinish(...args: (string | number)[]): Promise<number>;

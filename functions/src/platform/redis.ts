@@ -15,7 +15,8 @@ import { config } from "./config";
 import { ServiceUnavailableError } from "./errors";
 
 export interface LuaScript {
-  numberOfKeys: number;
+  /** Omitted: the caller passes the number of keys first (a variable count). */
+  numberOfKeys?: number;
   lua: string;
 }
 

@@ -9,7 +9,7 @@ import {
   type UpdateTaskInput,
 } from "#contract/schemas";
 import type { AuditContext } from "../audit/context";
-import { fillTasks, getTasks, noteRead, writeThrough } from "../cache/entries";
+import { fillTasks, getTasks, noteRead, type TaskRead, writeThrough } from "../cache/entries";
 import { cacheHealth as readCacheHealth } from "../cache/health";
 import { normalizedKey } from "../cache/keys";
 import {
@@ -59,33 +59,49 @@ export async function readTask(id: string): Promise<TaskRecord> {
   noteRead(cached ? "miss" : "bypass");
   if (!cached) return repo.getTask(id);
   // What fills the cache is read from the primary: a lagging replica's row would outlive its lag there.
+  // A first miss is not stored (admission), so it may read a replica.
+  if (!cached.missedBefore[0]) return repo.getTask(id);
   const task = await onPrimary(() => repo.getTask(id));
   await fillTasks(cached, [task]);
   return task;
 }
 
-/** A page of tasks by id: one MGET, one SQL query for the misses, one pipeline to refill them. */
-async function tasksByIds(ids: string[]): Promise<Map<string, TaskRecord>> {
+/**
+ * A page of tasks by id: their entries (read with the index slice, or one round trip here), one
+ * SQL query for the misses, one pipeline to refill those missed before.
+ */
+async function tasksByIds(ids: string[], read?: TaskRead): Promise<Map<string, TaskRecord>> {
   const found = new Map<string, TaskRecord>();
   if (ids.length === 0) {
     noteRead("hit");
     return found;
   }
-  const cached = await getTasks(ids);
+  const cached = read ?? (await getTasks(ids));
   const misses: string[] = [];
+  // Only tasks missed before are stored again (admission, cache/entries.ts).
+  const admitted = new Set<string>();
   ids.forEach((id, i) => {
     const entry = cached?.entries[i];
     if (entry === "deleted") return;
     if (entry) found.set(id, entry);
-    else misses.push(id);
+    else {
+      misses.push(id);
+      if (cached?.missedBefore[i]) admitted.add(id);
+    }
   });
   noteRead(
     !cached ? "bypass" : misses.length === 0 ? "hit" : misses.length === ids.length ? "miss" : "partial",
   );
   if (misses.length > 0) {
-    const rows = cached ? await onPrimary(() => repo.getTasks(misses)) : await repo.getTasks(misses);
+    // Rows that will be stored are read from the primary (see readTask).
+    const rows =
+      admitted.size > 0 ? await onPrimary(() => repo.getTasks(misses)) : await repo.getTasks(misses);
     for (const row of rows) found.set(row.id, row);
-    if (cached) await fillTasks(cached, rows);
+    if (cached && admitted.size > 0)
+      await fillTasks(
+        cached,
+        rows.filter((row) => admitted.has(row.id)),
+      );
   }
   return found;
 }
@@ -113,7 +129,7 @@ async function listFromIndex(request: ListTasksQuery): Promise<repo.ListResult |
   }
   const slice = await indexSlice(sort.direction, anchor, limit + 1);
   if (!slice) return undefined;
-  const tasks = await tasksByIds(slice.ids);
+  const tasks = await tasksByIds(slice.ids, slice.read);
   const missing = slice.ids.filter((id) => !tasks.has(id));
   if (missing.length > 0) {
     await slice.repair(missing);
@@ -161,18 +177,32 @@ export async function listTaskPage(request: ListTasksQuery): Promise<string> {
   return cachedPage(key, () => repo.listTasks(request));
 }
 
+/**
+ * The next task expiry, remembered for the cache generation it was read in: only a write (which
+ * moves the generation) or that instant passing can change it. Saves a miss its second query.
+ */
+let expiryMemo: { gen: string; at: number | null } | undefined;
+
+async function nextExpiryFor(gen: string | undefined): Promise<number | null> {
+  const memo = expiryMemo;
+  if (gen !== undefined && memo?.gen === gen && (memo.at === null || memo.at > Date.now())) return memo.at;
+  const at = await repo.nextExpiry();
+  if (gen !== undefined) expiryMemo = { gen, at };
+  return at;
+}
+
 /** A page through the query cache, kept no longer than the next task expiry could change it. */
 function cachedPage(key: string, read: () => Promise<repo.ListResult>): Promise<string> {
-  return cachedQuery(key, async () => {
-    const [page, validUntilMs] = await Promise.all([read(), repo.nextExpiry()]);
+  return cachedQuery(key, async (gen) => {
+    const [page, validUntilMs] = await Promise.all([read(), nextExpiryFor(gen)]);
     return { body: renderPage(page), validUntilMs };
   });
 }
 
 /** GET /tasks/stats as a response body, cached under the generation like a list page. */
 export function statsBody(): Promise<string> {
-  return cachedQuery(normalizedKey("stats", {}), async () => {
-    const [stats, validUntilMs] = await Promise.all([repo.taskStats(), repo.nextExpiry()]);
+  return cachedQuery(normalizedKey("stats", {}), async (gen) => {
+    const [stats, validUntilMs] = await Promise.all([repo.taskStats(), nextExpiryFor(gen)]);
     return { body: JSON.stringify(stats), validUntilMs };
   });
 }
