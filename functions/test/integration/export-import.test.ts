@@ -12,7 +12,7 @@ import { readImport } from "../../src/jobs/import-csv";
 import { drainQueue } from "../../src/jobs/queue";
 import { runJob } from "../../src/jobs/run-job";
 import { query } from "../../src/platform/db";
-import { invoke } from "../support/events";
+import { httpEvent, invoke, lambdaContext } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
 import { authHeaders } from "../support/tokens";
 
@@ -177,5 +177,15 @@ describe("imports", () => {
     expect((await importCsv("title\nx\n", "viewer")).statusCode).toBe(403);
     expect((await importCsv('title\n"never closed\n')).statusCode).toBe(422);
     expect((await importCsv("")).statusCode).toBe(422);
+    const event = httpEvent({
+      method: "POST",
+      path: "/tasks/import",
+      headers: { ...authHeaders("editor"), "content-type": "text/csv" },
+    });
+    const notUtf8 = await importTasks(
+      { ...event, isBase64Encoded: true, body: Buffer.from([0x74, 0x0a, 0xff, 0xfe]).toString("base64") },
+      lambdaContext(),
+    );
+    expect(notUtf8.statusCode).toBe(415);
   });
 });
