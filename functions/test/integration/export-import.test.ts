@@ -10,7 +10,7 @@ import { handler as getJob } from "../../src/handlers/get-job";
 import { handler as importTasks } from "../../src/handlers/import-tasks";
 import { readImport } from "../../src/jobs/import-csv";
 import { drainQueue } from "../../src/jobs/queue";
-import { runJob } from "../../src/jobs/run-job";
+import { purgeOldJobs, runJob } from "../../src/jobs/run-job";
 import { query } from "../../src/platform/db";
 import { httpEvent, invoke, lambdaContext } from "../support/events";
 import { makeTask, uniqueMarker } from "../support/factories";
@@ -187,5 +187,18 @@ describe("imports", () => {
       lambdaContext(),
     );
     expect(notUtf8.statusCode).toBe(415);
+  });
+});
+
+describe("retention", () => {
+  it("when an export finished over a day ago, then the scheduled purge removes its job and its file", async () => {
+    const { id } = await exportOf({ q: uniqueMarker("old") }, "csv");
+    const row = await query<{ file_path: string }>("select file_path from jobs where id = $1", [id]);
+    const file = row.rows[0]?.file_path ?? "";
+    await readFile(file);
+    await query("update jobs set finished_at = now() - interval '25 hours' where id = $1", [id]);
+    expect(await purgeOldJobs()).toBeGreaterThanOrEqual(1);
+    expect((await query("select 1 from jobs where id = $1", [id])).rowCount).toBe(0);
+    await expect(readFile(file)).rejects.toThrow(/ENOENT/);
   });
 });
