@@ -1,5 +1,5 @@
 import type { Context } from "aws-lambda";
-import { drainQueue } from "../jobs/queue";
+import { drainQueue, ensureQueue } from "../jobs/queue";
 import { purgeOldJobs, runJob, setDeadline } from "../jobs/run-job";
 import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
 import { invocationHandler } from "../platform/invocation";
@@ -16,6 +16,11 @@ const HANDOVER_MS = 60_000;
  */
 export const handler = invocationHandler(async (event: unknown = {}, context?: Context) => {
   if (!isScheduledEvent(event)) assertControlCaller(context);
+  // A route found the queue's schema missing: install it and answer (no draining on this call).
+  if ((event as { install?: unknown } | null)?.install === true) {
+    await ensureQueue();
+    return { installed: true };
+  }
   const remaining = context?.getRemainingTimeInMillis?.();
   setDeadline(remaining === undefined ? Number.POSITIVE_INFINITY : Date.now() + remaining - HANDOVER_MS);
   try {

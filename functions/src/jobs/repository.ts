@@ -8,7 +8,7 @@ import type { JobProgress } from "#contract/live";
 import type { AuditContext } from "../audit/context";
 import { type Queryable, query } from "../platform/db";
 import { iso } from "../tasks/query";
-import { enqueueSql } from "./queue";
+import { enqueueSql } from "./queue-sql";
 
 /** A job as PostgreSQL renders it for the API (Job in contract/jobs.ts). */
 const JOB_JSON = `json_build_object(

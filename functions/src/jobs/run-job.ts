@@ -22,7 +22,7 @@ import type { Role } from "../platform/roles";
 import { bulkChunk, countSelection, exportCopySql, type ImportRow, insertImportRows } from "../tasks/bulk";
 import { orderBy } from "../tasks/query";
 import type { TaskRecord } from "../tasks/task-record";
-import { enqueueSql } from "./queue";
+import { enqueueSql } from "./queue-sql";
 import * as jobs from "./repository";
 
 /** When the invocation must hand over (Lambda's remaining time); none when run outside Lambda. */
@@ -105,7 +105,7 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
       await jobs.requeue(row.id, "handed over to the next worker invocation");
       return;
     }
-    let mark = performance.now();
+    const mark = performance.now();
     const step = await transaction(async (client) => {
       const locked = await jobs.lockJob(client, row.id);
       if (locked?.state !== "running") return "stopped" as const;

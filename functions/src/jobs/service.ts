@@ -7,7 +7,7 @@ import { NotFoundError, NotOwnerError } from "../platform/errors";
 import { type Actor, roleAtLeast } from "../platform/roles";
 import type { ImportRow } from "../tasks/bulk";
 import { countTasks } from "../tasks/repository";
-import { ensureQueue, wakeWorker } from "./queue";
+import { canWakeWorker, installQueue, wakeWorker } from "./queue-sql";
 import * as jobs from "./repository";
 
 /** What a selection holds now, as far as cheaply known (the worker counts it exactly when it starts). */
@@ -18,9 +18,18 @@ async function estimateTotal(selection: BulkRequest["selection"]): Promise<numbe
   return Math.max(0, total.value - except);
 }
 
+/** The queue's schema is not there yet (a database migrated without graphile-worker's part). */
+const queueMissing = (error: unknown) => ["3F000", "42883"].includes((error as { code?: string }).code ?? "");
+
 async function start(kind: Job["kind"], request: unknown, audit: AuditContext, total: number): Promise<Job> {
-  await ensureQueue();
-  const job = await jobs.createJob(kind, request, audit, total);
+  let job: Job;
+  try {
+    job = await jobs.createJob(kind, request, audit, total);
+  } catch (error) {
+    if (!queueMissing(error) || !canWakeWorker()) throw error;
+    await installQueue();
+    job = await jobs.createJob(kind, request, audit, total);
+  }
   await wakeWorker();
   return job;
 }
