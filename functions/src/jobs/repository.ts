@@ -86,7 +86,12 @@ export async function findJob(id: string, client?: Queryable): Promise<JobRow | 
   return result.rows[0];
 }
 
-/** Locks the job's row for the rest of the transaction: a chunk and a cancel never interleave. */
+/** The job as a chunk's transaction starts (no lock: a cancel never waits for a chunk). */
+export async function readJob(client: Queryable, id: string): Promise<JobRow | undefined> {
+  return findJob(id, client);
+}
+
+/** Locks the job's row for the rest of the transaction (an import's one transaction). */
 export async function lockJob(client: Queryable, id: string): Promise<JobRow | undefined> {
   const result = await query<JobRow>(
     `select ${ROW_COLUMNS} from jobs j where j.id = $1::uuid for update`,
@@ -121,23 +126,25 @@ export async function setDone(id: string, done: number): Promise<void> {
   await query("update jobs set done = $2 where id = $1::uuid and state = 'running'", [id, done]);
 }
 
-/** Inside a chunk's transaction: the position and counts advance with the chunk's writes. */
+/**
+ * Last in a chunk's transaction: the position and counts advance with the chunk's writes, only
+ * while the job still runs. Undefined when it was cancelled meanwhile: the caller rolls the chunk
+ * back (so a cancel waits at most for this one statement, never for a whole chunk).
+ */
 export async function advance(
   client: Queryable,
   id: string,
   step: { cursorId: string; done: number; skipped: number },
-): Promise<JobProgress> {
+): Promise<JobProgress | undefined> {
   const result = await query<{ progress: JobProgress }>(
     `update jobs j set cursor_id = $2::int8, done = j.done + $3, skipped = j.skipped + $4
-      where j.id = $1::uuid
+      where j.id = $1::uuid and j.state = 'running'
       returning json_build_object('id', j.id, 'kind', j.kind, 'state', j.state, 'total', j.total,
         'done', j.done, 'skipped', j.skipped) as progress`,
     [id, step.cursorId, step.done, step.skipped],
     client,
   );
-  const row = result.rows[0];
-  if (!row) throw new Error(`job ${id} vanished`);
-  return row.progress;
+  return result.rows[0]?.progress;
 }
 
 /** The job ended (completed, failed, cancelled); a summary audit row may share the transaction. */
