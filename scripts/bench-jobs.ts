@@ -3,7 +3,8 @@
 // selection, and what it does to other users' reads meanwhile, then how fast an export of every
 // task is. Reads are the benchmark's "filter + sort" scenario (uncached pages), measured idle for
 // --reads seconds and again while the job runs; the ratio of the two p99s is the figure to quote
-// on a shared machine (both measured in the same minute). Prints a markdown table.
+// on a shared machine (both measured in the same minute). Prints a markdown table. The reads far
+// exceed one actor's rate limit: start the stack with RATE_LIMITS=off.
 import { parseArgs } from "node:util";
 import autocannon, { type Instance, type Result } from "autocannon";
 import { autocannonRequest, benchAuthHeaders, scenarios } from "./lib/bench-scenarios";
@@ -39,7 +40,9 @@ const post = async (path: string, body: unknown) => {
 
 async function until(id: string): Promise<JobAnswer["job"]> {
   for (;;) {
-    const answer = (await (await fetch(`${api}/jobs/${id}`, { headers })).json()) as JobAnswer;
+    const response = await fetch(`${api}/jobs/${id}`, { headers });
+    if (response.status === 429) throw new Error("rate limited: run the stack with RATE_LIMITS=off to benchmark");
+    const answer = (await response.json()) as JobAnswer;
     if (["completed", "failed", "cancelled"].includes(answer.job.state)) return answer.job;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
