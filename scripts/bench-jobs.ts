@@ -41,7 +41,8 @@ const post = async (path: string, body: unknown) => {
 async function until(id: string): Promise<JobAnswer["job"]> {
   for (;;) {
     const response = await fetch(`${api}/jobs/${id}`, { headers });
-    if (response.status === 429) throw new Error("rate limited: run the stack with RATE_LIMITS=off to benchmark");
+    if (response.status === 429)
+      throw new Error("rate limited: run the stack with RATE_LIMITS=off to benchmark");
     const answer = (await response.json()) as JobAnswer;
     if (["completed", "failed", "cancelled"].includes(answer.job.state)) return answer.job;
     await new Promise((resolve) => setTimeout(resolve, 100));
