@@ -83,3 +83,59 @@ const SEARCHABLE = new RegExp(`[\\p{L}\\p{N}]{${MIN_SEARCH_RUN}}`, "u");
 export const isSearchableTerm = (term: string): boolean => SEARCHABLE.test(term);
 /** tasks.version is a PostgreSQL integer. */
 export const MAX_VERSION = 2_147_483_647;
+
+/** At most this many ids in a selection's `ids` or `except` (the 64 KB body limit holds ~5,000). */
+export const MAX_SELECTION_IDS = 5_000;
+/** Bulk jobs read and write tasks in keyset chunks of this many, one transaction each. */
+export const BULK_CHUNK = 2_000;
+/** POST /tasks/import takes at most this many bytes of CSV: API Gateway (and serverless-offline) refuse payloads over 10 MiB. */
+export const MAX_IMPORT_BYTES = 10_000_000;
+/** And at most this many rows (10 MB of short rows). */
+export const MAX_IMPORT_ROWS = 100_000;
+/** The columns of an export, in order; an import's header names some of them (title at least). */
+export const EXPORT_COLUMNS = [
+  "id",
+  "title",
+  "description",
+  "status",
+  "priority",
+  "assignee",
+  "tags",
+  "dueAt",
+  "expiresAt",
+  "createdAt",
+  "updatedAt",
+  "version",
+] as const;
+export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
+/** Export formats: CSV (header row, tags as a JSON array) or one JSON task per line. */
+export const EXPORT_FORMATS = ["csv", "ndjson"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const JOB_KINDS = ["bulk", "export", "import"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+/** queued -> running -> completed | failed | cancelled (a failed attempt is retried while queued). */
+export const JOB_STATES = ["queued", "running", "completed", "failed", "cancelled"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINISHED_JOB_STATES = ["completed", "failed", "cancelled"] as const;
+/** Facets list the most frequent assignees and tags, this many each. */
+export const FACET_TOP = 20;
+/** Columns a saved view can show, resize, reorder and hide. */
+export const VIEW_COLUMNS = [
+  "id",
+  "title",
+  "status",
+  "priority",
+  "assignee",
+  "tags",
+  "dueAt",
+  "expiresAt",
+  "createdAt",
+  "updatedAt",
+  "version",
+  "description",
+] as const;
+export type ViewColumn = (typeof VIEW_COLUMNS)[number];
+export const MAX_VIEW_NAME = 100;
+export const MAX_VIEWS_PER_ACTOR = 200;
+export const MIN_COLUMN_WIDTH = 40;
+export const MAX_COLUMN_WIDTH = 2_000;

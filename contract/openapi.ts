@@ -6,6 +6,8 @@ import * as z from "zod";
 import { createDocument, type ZodOpenApiResponseObject } from "zod-openapi";
 import { AuditPage, AuditQuery, HistoryPage, HistoryQuery } from "./audit";
 import { CACHE_OUTCOMES, RESPONSE_HEADERS } from "./constants";
+import { Facets, FacetsQuery } from "./facets";
+import { BulkRequest, ExportRequest, ImportErrorBody, JobAnswer, JobPath } from "./jobs";
 import {
   ConditionalGetHeaders,
   Counters,
@@ -22,6 +24,7 @@ import {
   VersionGuardHeaders,
 } from "./schemas";
 import { SeedStatus } from "./seed";
+import { CreateViewInput, UpdateViewInput, View, ViewList, ViewPath } from "./views";
 
 const jsonContent = (schema: z.ZodType) => ({ "application/json": { schema } });
 
@@ -46,7 +49,8 @@ const cacheHeaders = {
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Bad request: a parameter, header or cursor is not valid",
-  404: "No such task",
+  403: "The caller's role may not do this, or the job or view is someone else's",
+  404: "No such task, job or view",
   409: "Conflict: the Idempotency-Key was used with a different body",
   412: "Precondition failed: the task is at another version (its ETag says which)",
   413: "The body is too large",
@@ -150,6 +154,174 @@ export function buildOpenApiDocument() {
           responses: {
             "204": { description: "Deleted", headers: z.object(timingHeaders) },
             ...errors(400, 404, 412, 503),
+          },
+        },
+      },
+      "/tasks/bulk": {
+        post: {
+          summary:
+            "Change or delete every selected task (filter, ids, except) as a background job; editor (delete too)",
+          requestBody: { content: jsonContent(BulkRequest) },
+          responses: {
+            "202": {
+              description: "The job, queued",
+              content: jsonContent(JobAnswer),
+              headers: z.object(timingHeaders),
+            },
+            ...errors(400, 413, 415, 422, 503),
+          },
+        },
+      },
+      "/tasks/export": {
+        post: {
+          summary:
+            "Write every task of a view (filters, sort, search) to a CSV or NDJSON file, as a job; viewer",
+          requestBody: { content: jsonContent(ExportRequest) },
+          responses: {
+            "202": {
+              description: "The job, queued",
+              content: jsonContent(JobAnswer),
+              headers: z.object(timingHeaders),
+            },
+            ...errors(400, 413, 415, 422, 503),
+          },
+        },
+      },
+      "/tasks/import": {
+        post: {
+          summary:
+            "Create tasks from a CSV (header row, the export's columns; up to 10 MB): all rows or none; editor",
+          requestBody: {
+            content: {
+              "text/csv": {
+                schema: z
+                  .string()
+                  .meta({ description: "CSV with a header row naming export columns (title required)" }),
+              },
+            },
+          },
+          responses: {
+            "202": {
+              description: "Every row is valid: the job that creates them all in one transaction",
+              content: jsonContent(JobAnswer),
+              headers: z.object(timingHeaders),
+            },
+            "422": {
+              description: "Nothing imported: every problem by line and column",
+              content: jsonContent(ImportErrorBody),
+              headers: z.object(timingHeaders),
+            },
+            ...errors(413, 415, 503),
+          },
+        },
+      },
+      "/tasks/facets": {
+        get: {
+          summary:
+            "Counts by status, priority, assignee (top 20) and tag (top 20) for a filter; each facet says if exact",
+          requestParams: { query: FacetsQuery },
+          responses: {
+            "200": {
+              description: "The facets",
+              content: jsonContent(Facets),
+              headers: z.object(timingHeaders),
+            },
+            ...errors(400, 503),
+          },
+        },
+      },
+      "/jobs/{id}": {
+        get: {
+          summary: "A job's state and progress (its owner, or an admin)",
+          requestParams: { path: JobPath },
+          responses: {
+            "200": {
+              description: "The job",
+              content: jsonContent(JobAnswer),
+              headers: z.object(timingHeaders),
+            },
+            ...errors(400, 403, 404, 503),
+          },
+        },
+        delete: {
+          summary:
+            "Cancel a job (its owner, or an admin): chunks already committed stay; no further chunk runs",
+          requestParams: { path: JobPath },
+          responses: {
+            "200": {
+              description: "The job, cancelled (or as it ended, if it had finished)",
+              content: jsonContent(JobAnswer),
+              headers: z.object(timingHeaders),
+            },
+            ...errors(400, 403, 404, 503),
+          },
+        },
+      },
+      "/jobs/{id}/download": {
+        get: {
+          summary: "A completed export's file (its owner, or an admin)",
+          requestParams: { path: JobPath },
+          responses: {
+            "200": {
+              description: "The file",
+              content: {
+                "text/csv": { schema: z.string() },
+                "application/x-ndjson": { schema: z.string() },
+              },
+              headers: z.object({ ...timingHeaders, "Content-Disposition": z.string() }),
+            },
+            ...errors(400, 403, 404, 409, 503),
+          },
+        },
+      },
+      "/views": {
+        get: {
+          summary: "The caller's saved views, by name",
+          responses: {
+            "200": { description: "Views", content: jsonContent(ViewList), headers: z.object(timingHeaders) },
+            ...errors(503),
+          },
+        },
+        post: {
+          summary: "Save a view (filters, sort, search, columns); shared views open for anyone with the link",
+          requestBody: { content: jsonContent(CreateViewInput) },
+          responses: {
+            "201": {
+              description: "Saved",
+              content: jsonContent(View),
+              headers: z.object({
+                ...timingHeaders,
+                [RESPONSE_HEADERS.location]: z.string().regex(/^\/views\/[0-9a-f-]{36}$/),
+              }),
+            },
+            ...errors(400, 409, 413, 415, 422, 503),
+          },
+        },
+      },
+      "/views/{id}": {
+        get: {
+          summary: "A view: the caller's own, or a shared one (any signed-in user with its id)",
+          requestParams: { path: ViewPath },
+          responses: {
+            "200": { description: "The view", content: jsonContent(View), headers: z.object(timingHeaders) },
+            ...errors(400, 404, 503),
+          },
+        },
+        patch: {
+          summary: "Change a view (its owner, or an admin)",
+          requestParams: { path: ViewPath },
+          requestBody: { content: jsonContent(UpdateViewInput) },
+          responses: {
+            "200": { description: "The view", content: jsonContent(View), headers: z.object(timingHeaders) },
+            ...errors(400, 403, 404, 409, 413, 415, 422, 503),
+          },
+        },
+        delete: {
+          summary: "Delete a view (its owner, or an admin)",
+          requestParams: { path: ViewPath },
+          responses: {
+            "204": { description: "Deleted", headers: z.object(timingHeaders) },
+            ...errors(400, 403, 404, 503),
           },
         },
       },

@@ -156,27 +156,35 @@ export const SortParam = z
   }))
   .pipe(z.object({ key: SortKey, direction: z.enum(["asc", "desc"]) }));
 
+/**
+ * The list query's filter parameters (and sort), as the URL carries them: the same fields travel in
+ * bulk selections, exports, saved views and facet requests (contract/jobs.ts, views.ts, facets.ts).
+ */
+export const listFilterFields = {
+  status: csvOf(TaskStatus).optional(),
+  priority: csvOf(TaskPriority).optional(),
+  assignee: pgText().trim().min(1).max(MAX_ASSIGNEE).optional(),
+  tag: tag.optional(),
+  dueAfter: isoInstant.optional(),
+  dueBefore: isoInstant.optional(),
+  q: pgText()
+    .trim()
+    .min(1)
+    .max(MAX_QUERY)
+    .refine(
+      (q) => isSearchableTerm(q),
+      `must contain at least ${MIN_SEARCH_RUN} letters or digits in a row (shorter terms cannot use the search index)`,
+    )
+    .optional(),
+};
+
 export const ListTasksQuery = z
   .strictObject({
     limit: integerParam(1, MAX_PAGE).default(DEFAULT_PAGE),
     cursor: z.string().min(1).max(MAX_CURSOR).optional(),
     offset: integerParam(0, MAX_POSITION).optional(),
     sort: SortParam.default({ key: "createdAt", direction: "desc" }),
-    status: csvOf(TaskStatus).optional(),
-    priority: csvOf(TaskPriority).optional(),
-    assignee: pgText().trim().min(1).max(MAX_ASSIGNEE).optional(),
-    tag: tag.optional(),
-    dueAfter: isoInstant.optional(),
-    dueBefore: isoInstant.optional(),
-    q: pgText()
-      .trim()
-      .min(1)
-      .max(MAX_QUERY)
-      .refine(
-        (q) => isSearchableTerm(q),
-        `must contain at least ${MIN_SEARCH_RUN} letters or digits in a row (shorter terms cannot use the search index)`,
-      )
-      .optional(),
+    ...listFilterFields,
   })
   .refine((query) => !(query.cursor !== undefined && query.offset !== undefined), {
     message: "use either cursor or offset, not both",

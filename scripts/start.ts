@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { installQueueSchema } from "../functions/src/jobs/queue";
 import { MIGRATIONS_DIR, migrate } from "../functions/src/platform/migrations";
 import { loadDemoData, needsDemoData, parseDemoCount } from "./lib/demo-data";
 import { devAuthEnv, writeDevSession } from "./lib/dev-keys";
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const migrated = await migrate(client, MIGRATIONS_DIR);
+  await installQueueSchema(databaseUrl);
   log("migrated", { applied: migrated.applied });
   // Only the embedded database is ever seeded unasked: a server given by DATABASE_URL is the user's.
   const seedDemo = embedded !== undefined && demoCount > 0 && (await needsDemoData(client));

@@ -60,6 +60,8 @@ function poolFor(budget: StatementBudget, url = config.DATABASE_URL): pg.Pool {
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     found.on("error", () => {});
+    // Nor a checked-out one (graphile-worker checks out clients of a pool itself).
+    found.on("connect", (client) => client.on("error", () => {}));
     pools.set(key, found);
   }
   return found;

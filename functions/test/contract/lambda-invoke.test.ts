@@ -234,6 +234,83 @@ describe("the Lambda Invoke API under serverless-offline", () => {
     expect(seed.payload.errorMessage).toMatch(/count/);
   });
 
+  it("when the job, facet and view functions are invoked, then each answers as API Gateway expects", async () => {
+    const marker = uniqueMarker("inv");
+    await makeTask({ title: `${marker} task`, tags: [marker] });
+    const as = (role: "editor" | "viewer") => ({ authorization: `Bearer ${tokenFor(role)}` });
+    const started = await invokeHttp(covers("bulkTasks"), {
+      method: "POST",
+      path: "/tasks/bulk",
+      headers: as("editor"),
+      body: { selection: { filter: { tag: marker } }, action: { set: { priority: "urgent" } } },
+    });
+    expect(started.statusCode).toBe(202);
+    const id = started.json.job.id as string;
+    const drained = await invoke(covers("jobWorker"), {});
+    expect(drained.payload).toMatchObject({ drained: true });
+    // The enqueue also woke the worker asynchronously: whichever drained it, the job completes.
+    // As an admin, who may see anyone's job.
+    const finished = async (jobId: string) => {
+      for (let i = 0; i < 100; i += 1) {
+        const answer = await invokeHttp(covers("getJob"), {
+          path: `/jobs/${jobId}`,
+          pathParameters: { id: jobId },
+        });
+        expect(answer.statusCode, JSON.stringify(answer.json)).toBe(200);
+        if (answer.json.job.state === "completed") return answer.json.job;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`job ${jobId} did not complete`);
+    };
+    expect(await finished(id)).toMatchObject({ state: "completed", done: 1 });
+    const cancel = await invokeHttp(covers("cancelJob"), {
+      method: "DELETE",
+      path: `/jobs/${id}`,
+      pathParameters: { id },
+      headers: as("editor"),
+    });
+    expect(cancel.json.job.state).toBe("completed");
+    const exported = await invokeHttp(covers("exportTasks"), {
+      method: "POST",
+      path: "/tasks/export",
+      body: { filter: { tag: marker } },
+    });
+    expect(exported.statusCode, JSON.stringify(exported.json)).toBe(202);
+    const exportId = exported.json.job.id as string;
+    await finished(exportId);
+    // The file is CSV, not JSON: the raw invoke.
+    const file = await invoke(
+      covers("downloadJob"),
+      httpEvent({ path: `/jobs/${exportId}/download`, pathParameters: { id: exportId } }),
+    );
+    expect(file.payload.statusCode).toBe(200);
+    expect(file.payload.body).toContain(`${marker} task`);
+    const imported = await invokeHttp(covers("importTasks"), {
+      method: "POST",
+      path: "/tasks/import",
+      headers: { "content-type": "text/csv" },
+      rawBody: "title,status\nx,someday\n",
+    });
+    expect(imported.statusCode).toBe(422);
+    const facets = await invokeHttp(covers("taskFacets"), { path: "/tasks/facets", query: { tag: marker } });
+    expect(facets.json.total).toEqual({ value: 1, exact: true });
+    const view = await invokeHttp(covers("createView"), {
+      method: "POST",
+      path: "/views",
+      body: { name: marker },
+    });
+    expect(view.statusCode).toBe(201);
+    const viewId = view.json.id as string;
+    const path = { path: `/views/${viewId}`, pathParameters: { id: viewId } };
+    expect((await invokeHttp(covers("listViews"), { path: "/views" })).statusCode).toBe(200);
+    expect((await invokeHttp(covers("getView"), path)).json.name).toBe(marker);
+    expect(
+      (await invokeHttp(covers("updateView"), { ...path, method: "PATCH", body: { shared: true } })).json
+        .shared,
+    ).toBe(true);
+    expect((await invokeHttp(covers("deleteView"), { ...path, method: "DELETE" })).statusCode).toBe(204);
+  });
+
   it("when an unknown function is invoked, then ResourceNotFoundException", async () => {
     await expect(invoke("noSuchFunction", {})).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });

@@ -3,6 +3,7 @@
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { SeedClient } from "../../../scripts/lib/seed-client";
+import { installQueueSchema } from "../../src/jobs/queue";
 import { MIGRATIONS_DIR, migrate } from "../../src/platform/migrations";
 import { ensureTestServices } from "./ensure-services";
 import {
@@ -73,6 +74,7 @@ async function migrateDatabase(url: string): Promise<void> {
   const client = await waitForDatabase(url, 10_000);
   try {
     await migrate(client, MIGRATIONS_DIR);
+    await installQueueSchema(url);
   } finally {
     await client.end();
   }

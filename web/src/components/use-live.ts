@@ -45,10 +45,12 @@ export function useLive(feed: RowFeed, view: ViewState, resync: () => void): Liv
       onEvent: (event) => {
         const { feed: rows, view: current } = latest.current;
         const editing = current.task;
-        if (event.type === "tasks.seeded") {
+        // A bulk job's coalesced event: reload what is shown, as after a seed.
+        if (event.type === "tasks.seeded" || event.type === "tasks.bulk") {
           latest.current.resync();
           return;
         }
+        if (event.type === "job.progress") return;
         const mine = (own.current.get(event.id) ?? -1) >= ("version" in event ? event.version : Infinity);
         if (event.type === "task.created") {
           const shown = rows.shown?.applyRemote(event.task) ?? false;
