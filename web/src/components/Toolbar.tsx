@@ -28,7 +28,8 @@ interface ToolbarProps {
  * value alone ("Done"); the count is its description, so a screen reader says both.
  */
 function ChipCount({ id, count }: { id: string; count: { count: number; exact: boolean } | null }) {
-  if (!count) return null;
+  // The room is kept while counts load, so their arrival never rewraps the filters.
+  if (!count) return <span className="chip-count" />;
   return (
     <span id={id} className={`chip-count${count.exact ? "" : " estimated"}`} data-exact={count.exact}>
       {count.exact ? "" : "~"}

@@ -34,7 +34,7 @@ export interface GridContext {
   onKeyDown: (event: KeyboardEvent<HTMLTableElement>) => void;
   onFocus: () => void;
   /** The table's least width: the columns' set widths plus room for the title. */
-  minWidth: number;
+  minWidth: number | undefined;
   /** Changes when rows arrive, so Virtuoso re-renders the cells. */
   tick: number;
 }
@@ -90,8 +90,12 @@ const SELECT_WIDTH = 36;
 /** What the title keeps when the other columns are widened past the grid. */
 const TITLE_MIN = 160;
 
-/** The table's least width for these columns (it scrolls sideways below it). */
-export function tableMinWidth(layout: ColumnLayout, columns: readonly ColumnId[]): number {
+/**
+ * The table's least width once the person has set widths (it scrolls sideways below it); none
+ * otherwise, so the stylesheet's widths and the phone layout (which hides columns) apply as before.
+ */
+export function tableMinWidth(layout: ColumnLayout, columns: readonly ColumnId[]): number | undefined {
+  if (!columns.some((id) => layout.widths[id] !== undefined)) return undefined;
   let sum = SELECT_WIDTH;
   for (const id of columns) sum += layout.widths[id] ?? COLUMNS[id].width ?? TITLE_MIN;
   return sum;

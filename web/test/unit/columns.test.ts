@@ -26,7 +26,11 @@ describe("column layout", () => {
   });
 
   it("when a column is moved, then it moves by that many places and stops at the ends", () => {
-    expect(moveColumn(DEFAULT_LAYOUT, "priority", -1).order.slice(0, 3)).toEqual(["title", "priority", "status"]);
+    expect(moveColumn(DEFAULT_LAYOUT, "priority", -1).order.slice(0, 3)).toEqual([
+      "title",
+      "priority",
+      "status",
+    ]);
     expect(moveColumn(DEFAULT_LAYOUT, "title", -1)).toBe(DEFAULT_LAYOUT);
     expect(moveColumn(DEFAULT_LAYOUT, "title", 99).order.at(-1)).toBe("title");
   });
@@ -53,8 +57,15 @@ describe("column layout", () => {
 
   it("when a layout is stored and loaded, then it is the same; unreadable storage gives the default", () => {
     const memory = new Map<string, string>();
-    const storage = { getItem: (key: string) => memory.get(key) ?? null, setItem: (key: string, value: string) => void memory.set(key, value) };
-    const layout = resizeColumn(setHidden(moveColumn(DEFAULT_LAYOUT, "dueAt", -3), "assignee", true), "title", 300);
+    const storage = {
+      getItem: (key: string) => memory.get(key) ?? null,
+      setItem: (key: string, value: string) => void memory.set(key, value),
+    };
+    const layout = resizeColumn(
+      setHidden(moveColumn(DEFAULT_LAYOUT, "dueAt", -3), "assignee", true),
+      "title",
+      300,
+    );
     storeLayout(layout, storage);
     expect(loadLayout(storage)).toEqual(layout);
     memory.set("task-grid.columns", "{not json");
@@ -62,7 +73,11 @@ describe("column layout", () => {
   });
 
   it("when a layout goes into a saved view and back, then order, widths and hidden columns survive", () => {
-    const layout = resizeColumn(setHidden(moveColumn(DEFAULT_LAYOUT, "tags", -4), "createdAt", true), "status", 90);
+    const layout = resizeColumn(
+      setHidden(moveColumn(DEFAULT_LAYOUT, "tags", -4), "createdAt", true),
+      "status",
+      90,
+    );
     const columns = toViewColumns(layout);
     expect(columns[0]).toEqual({ key: "tags" });
     expect(columns.find((column) => column.key === "createdAt")).toEqual({ key: "createdAt", hidden: true });

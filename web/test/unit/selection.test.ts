@@ -22,7 +22,8 @@ const idsBetween = (first: number, last: number) => {
   return ids;
 };
 
-const sorted = (state: SelectionState) => selectedIds(state.selection).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+const sorted = (state: SelectionState) =>
+  selectedIds(state.selection).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
 
 describe("selection", () => {
   it("when nothing is selected, then the count is 0 and no request can be made", () => {
