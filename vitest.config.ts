@@ -21,6 +21,9 @@ export default defineConfig({
       DATABASE_URL: TEST_DATABASE_URL,
       REDIS_URL: TEST_REDIS_URL,
       LOG_REQUESTS: "false",
+      // Small chunks and few attempts, so job tests see several chunks and a final failure quickly.
+      JOB_CHUNK_SIZE: "100",
+      JOB_MAX_ATTEMPTS: "2",
       ...SUITE_RATE_LIMITS,
       ...authEnv,
     },

@@ -9,6 +9,10 @@ export const AUDIT_ACTIONS = [
   "task.delete",
   "tasks.seed",
   "tasks.bulk",
+  "tasks.import",
+  "view.create",
+  "view.update",
+  "view.delete",
 ] as const;
 export const AUDIT_ROLES = ["viewer", "editor", "admin", "system"] as const;
 export const MAX_AUDIT_PAGE = 200;

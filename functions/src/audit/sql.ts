@@ -1,11 +1,12 @@
 // How a write records itself: SQL fragments that the task repository puts into the very statement
 // that changes a task, so the audit row commits or rolls back with the change and costs no extra
 // round trip. A rejected write (a 412, a failed constraint) changes no row, so it records none.
+import type { AUDIT_ACTIONS } from "#contract/audit";
 import { config } from "../platform/config";
 import { SqlParams } from "../tasks/query";
 import type { AuditContext } from "./context";
 
-export type AuditAction = "task.create" | "task.update" | "task.delete" | "tasks.seed" | "tasks.bulk";
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 const COLUMNS =
   "actor_id, actor_name, actor_role, action, task_id, changes, version, request_id, client_ip, user_agent";

@@ -125,7 +125,7 @@ export function noteRead(value: CacheOutcome): void {
   outcome(value);
 }
 
-type WriteOp = { op: "put"; task: TaskRecord } | { op: "del"; id: string };
+export type WriteOp = { op: "put"; task: TaskRecord } | { op: "del"; id: string };
 
 /** The script's arguments for one write; "forget" when a fact of the task cannot be put in Redis. */
 interface WriteArgs {
@@ -226,4 +226,13 @@ export async function unindex(redis: CacheClient, space: KeySpace, ids: string[]
       redis.mtWrite(...writeKeys(k, id), space.epoch, "unindex", "", 0, 1, indexMember(id), 0, "", "", 1),
     ),
   );
+}
+
+/**
+ * Many writes at once (a bulk job's chunk): every script is sent before any reply is awaited, so
+ * ioredis pipelines them on the one connection; each keeps the single write's rules (never over a
+ * newer version, generation moved, index updated), and the chunk costs one round trip's latency.
+ */
+export async function writeThroughMany(writes: WriteOp[]): Promise<void> {
+  await Promise.all(writes.map((write) => writeThrough(write)));
 }

@@ -9,7 +9,7 @@
 // (hello/resync on the socket, answered from the stream) or reload when the stream no longer has it.
 
 import { TASK_STATUSES } from "#contract/constants";
-import { COUNTER_KINDS, type Counters, type StatusCounts } from "#contract/live";
+import { COUNTER_KINDS, type Counters, type JobProgress, type StatusCounts } from "#contract/live";
 import { config } from "../platform/config";
 import { invokeFunction } from "../platform/lambda-invoke";
 import { log } from "../platform/logger";
@@ -108,6 +108,20 @@ export function publishSeeded(detail: { rows?: number; mode?: string }) {
     replaced: detail.mode !== "append",
     json: JSON.stringify({ type: "tasks.seeded", ...detail }),
   });
+}
+
+/** A bulk job's writes as one event ("12,000 tasks updated"): clients reload what they show. */
+export function publishBulk(detail: {
+  jobId: string;
+  action: "update" | "delete" | "import";
+  count: number;
+}) {
+  return publish({ type: "tasks.bulk", json: JSON.stringify({ type: "tasks.bulk", ...detail }) });
+}
+
+/** A job's progress (once per chunk and at its end). */
+export function publishJobProgress(job: JobProgress) {
+  return publish({ type: "job.progress", json: JSON.stringify({ type: "job.progress", job }) });
 }
 
 /** Where postToConnection reaches a connection: configured locally, from the request on AWS. */

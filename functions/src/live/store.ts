@@ -47,7 +47,7 @@ const SCRIPTS = {
     lua: `
 local kind, version, status = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local publish = true
-if kind ~= 'tasks.seeded' then
+if kind == 'task.created' or kind == 'task.updated' or kind == 'task.deleted' then
   local cur = redis.call('GET', KEYS[3])
   local curVersion, curStatus
   if cur and cur ~= 'D' then

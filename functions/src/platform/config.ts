@@ -68,6 +68,8 @@ const ConfigSchema = z.object({
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
+  /** Set by the Lambda runtime (and serverless-offline): this code runs as a function. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   /** The site's origin: tokens are bearer headers, never cookies, and only the site may read answers. */
   CORS_ORIGIN: z.string().default("http://localhost:4321"),
   // Identity (issue 13, see functions/src/platform/auth.ts). Production: the provider's JWKS_URL;
@@ -110,6 +112,17 @@ const ConfigSchema = z.object({
     .enum(["on", "off"])
     .default("on")
     .transform((value) => value === "on"),
+  // Background jobs (issue 16, see functions/src/jobs/): bulk edits, exports, imports.
+  /** The worker function that drains the job queue; enqueuing wakes it with an asynchronous invoke. */
+  JOB_WORKER_FUNCTION_NAME: z.string().default("million-tasks-dev-jobWorker"),
+  /** invoke: enqueuing wakes the worker at once; off: only the schedule (every minute) drains the queue. */
+  JOB_WAKE: z.enum(["invoke", "off"]).default("invoke"),
+  /** Tasks per keyset chunk of a bulk job: one transaction, one cache write-through, one progress event. */
+  JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
+  /** Attempts of a job before it is failed (graphile-worker backs off e^attempt seconds between them). */
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
+  /** Where exports are written locally (on AWS: /tmp, then an S3 object; see README). */
+  EXPORT_DIR: z.string().trim().min(1).default(".data/exports"),
   LOG_REQUESTS: z
     .enum(["true", "false"])
     .default("true")

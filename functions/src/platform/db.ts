@@ -77,6 +77,8 @@ export function getPool(): pg.Pool {
     });
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on("error", () => {});
+    // Nor a checked-out one (graphile-worker checks out clients of this pool itself).
+    pool.on("connect", (client) => client.on("error", () => {}));
   }
   return pool;
 }

@@ -82,8 +82,8 @@ export class PayloadTooLargeError extends HttpError {
 }
 
 export class UnsupportedMediaTypeError extends HttpError {
-  constructor() {
-    super(415, "unsupported_media_type", "Send the body as application/json");
+  constructor(message = "Send the body as application/json") {
+    super(415, "unsupported_media_type", message);
   }
 }
 
@@ -123,5 +123,22 @@ export class ForbiddenError extends HttpError {
 export class TooManyRequestsError extends HttpError {
   constructor(message: string, retryAfterSeconds: number) {
     super(429, "rate_limited", message, undefined, { "Retry-After": String(Math.max(1, retryAfterSeconds)) });
+  }
+}
+
+/** 403 for a resource of someone else's (a job, a view): the role allows the route, not this one. */
+export class NotOwnerError extends HttpError {
+  constructor(message: string) {
+    super(403, "forbidden", message);
+  }
+}
+
+/** 422 with problems by line and column (an import): nothing was changed. */
+export class ImportRejectedError extends HttpError {
+  constructor(
+    message: string,
+    details: { path: string; message: string; line: number; column: string | null }[],
+  ) {
+    super(422, "invalid_import", message, details);
   }
 }

@@ -183,6 +183,30 @@ export function actorOf(event: ApiEvent): Actor | undefined {
   return actorsByEvent.get(event);
 }
 
+/** The verified caller of a route that has a role (never undefined there). */
+export function actorOrThrow(event: ApiEvent): Actor {
+  const actor = actorsByEvent.get(event);
+  if (!actor) throw new Error("a route with a role reached its handler without an actor");
+  return actor;
+}
+
+/**
+ * A text/csv body (POST /tasks/import), decoded and size-checked: 415 for another type, 413 past
+ * `maxBytes`, 400 when it is not UTF-8 text.
+ */
+export function csvBody(event: ApiEvent, maxBytes: number): string {
+  const type = event.headers?.["content-type"]?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "text/csv") throw new UnsupportedMediaTypeError("Send the file as text/csv");
+  const raw = typeof event.body === "string" ? event.body : "";
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new BadRequestError("The file is not UTF-8 text", undefined, "invalid_encoding");
+  }
+}
+
 /** Before any body is parsed: an anonymous caller never costs more than a signature check. */
 function authorization(role: HandlerOptions["role"]): middy.MiddlewareObj<ApiEvent, ApiResult> {
   return {

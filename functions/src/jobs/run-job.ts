@@ -1,0 +1,291 @@
+// What a worker does with one job: a bulk edit in keyset chunks, an export through COPY into a
+// file, or an import in one transaction. Every chunk commits with the job's keyset position, so an
+// attempt that dies (a failed statement, a killed worker, a timeout) is retried by the queue and
+// goes on after the last committed chunk; a cancel is seen before the next chunk.
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Task } from "graphile-worker";
+import { to as copyTo } from "pg-copy-streams";
+import type { BulkAction, ExportRequest } from "#contract/jobs";
+import type { Selection } from "#contract/selection";
+import type { AuditContext, AuditRole } from "../audit/context";
+import { auditSummary } from "../audit/sql";
+import { writeThroughMany } from "../cache/entries";
+import { publishBulk, publishJobProgress } from "../live/feed";
+import { config } from "../platform/config";
+import { connectDedicated, query, transaction } from "../platform/db";
+import { errorText, log } from "../platform/logger";
+import type { Role } from "../platform/roles";
+import { bulkChunk, countSelection, exportCopySql, type ImportRow, insertImportRows } from "../tasks/bulk";
+import { orderBy } from "../tasks/query";
+import type { TaskRecord } from "../tasks/task-record";
+import { enqueueSql } from "./queue";
+import * as jobs from "./repository";
+
+/** When the invocation must hand over (Lambda's remaining time); none when run outside Lambda. */
+let deadline = Number.POSITIVE_INFINITY;
+export function setDeadline(at: number): void {
+  deadline = at;
+}
+
+function auditOf(row: jobs.JobRow): AuditContext {
+  return {
+    actor: {
+      id: row.ownerId,
+      name: row.ownerName,
+      role: row.ownerRole as Role & AuditRole,
+    } as AuditContext["actor"],
+    requestId: row.requestId,
+    clientIp: row.clientIp,
+    userAgent: row.userAgent,
+  };
+}
+
+const progressOf = (row: jobs.JobRow) => ({
+  id: row.id,
+  kind: row.kind,
+  state: row.state,
+  total: row.total,
+  done: row.done,
+  skipped: row.skipped,
+});
+
+/** Cache and live feed after a chunk committed: the chunk's tasks written through in one pipeline. */
+async function afterWrite(written: TaskRecord[], deleted: string[]): Promise<void> {
+  await writeThroughMany([
+    ...written.map((task) => ({ op: "put" as const, task })),
+    ...deleted.map((id) => ({ op: "del" as const, id })),
+  ]);
+}
+
+async function finishWithSummary(
+  row: jobs.JobRow,
+  action: "tasks.bulk" | "tasks.import",
+  facts: Record<string, unknown>,
+  outcome: { state: "completed" | "failed"; error?: string; filePath?: string; done?: number },
+  client?: Parameters<typeof jobs.finishJob>[0],
+) {
+  const finish = async (c: NonNullable<typeof client>) => {
+    const job = await jobs.finishJob(c, row.id, outcome);
+    if (job) {
+      const summary = auditSummary(auditOf(row), action, {
+        jobId: row.id,
+        ...facts,
+        state: job.state,
+        done: job.done,
+        skipped: job.skipped,
+      });
+      await query(summary.text, summary.values, c);
+    }
+    return job;
+  };
+  return client ? finish(client) : transaction(finish);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk edits
+
+async function runBulk(row: jobs.JobRow): Promise<void> {
+  const { selection, action } = row.request as { selection: Selection; action: BulkAction };
+  if (row.attempts === 1 && row.maxId !== null)
+    await jobs.setTotal(row.id, await countSelection(selection, row.maxId));
+  const kind = action.delete ? "delete" : "update";
+  for (;;) {
+    if (Date.now() > deadline) {
+      // Out of time in this invocation: the next one goes on from the saved position.
+      await query(enqueueSql(`'${row.id}'::uuid`));
+      await jobs.requeue(row.id, "handed over to the next worker invocation");
+      return;
+    }
+    const step = await transaction(async (client) => {
+      const locked = await jobs.lockJob(client, row.id);
+      if (locked?.state !== "running") return "stopped" as const;
+      const chunk = await bulkChunk(
+        client,
+        {
+          selection,
+          action,
+          snapshotAt: locked.snapshotAt ?? "",
+          maxId: locked.maxId ?? "0",
+          afterId: locked.cursorId,
+        },
+        config.JOB_CHUNK_SIZE,
+      );
+      if (chunk.lastId === null) return "end" as const;
+      const written = chunk.written.length + chunk.deleted.length;
+      const progress = await jobs.advance(client, row.id, {
+        cursorId: chunk.lastId,
+        done: chunk.seen,
+        skipped: chunk.seen - written,
+      });
+      return { chunk, progress };
+    });
+    if (step === "stopped") return;
+    if (step === "end") break;
+    await afterWrite(step.chunk.written, step.chunk.deleted);
+    await publishJobProgress(step.progress);
+  }
+  const job = await finishWithSummary(row, "tasks.bulk", { selection, action }, { state: "completed" });
+  if (!job) return;
+  await publishBulk({ jobId: row.id, action: kind, count: job.done - job.skipped });
+  await publishJobProgress({
+    ...progressOf(row),
+    state: job.state,
+    total: job.total,
+    done: job.done,
+    skipped: job.skipped,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+/** Counts lines as they stream by, and reports them every second (an estimate for CSV with line breaks in cells). */
+function lineCounter(report: (lines: number) => void): Transform {
+  let lines = 0;
+  let last = Date.now();
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+      if (Date.now() - last > 1_000) {
+        last = Date.now();
+        report(lines);
+      }
+      callback(null, chunk);
+    },
+  });
+}
+
+export const exportFileOf = (id: string, format: "csv" | "ndjson") =>
+  path.resolve(config.EXPORT_DIR, `${id}.${format}`);
+
+async function runExport(row: jobs.JobRow): Promise<void> {
+  const { filter, format } = row.request as ExportRequest;
+  const sort = filter.sort ?? { key: "createdAt" as const, direction: "desc" as const };
+  const file = exportFileOf(row.id, format);
+  const partial = `${file}.part`;
+  await mkdir(path.dirname(file), { recursive: true });
+  const client = await connectDedicated("export");
+  let rows = 0;
+  try {
+    const copy = client.query(
+      copyTo(exportCopySql(filter, format, row.maxId ?? "0", orderBy(sort.key, sort.direction))),
+    );
+    await pipeline(
+      copy,
+      lineCounter((lines) => {
+        void jobs.setDone(row.id, Math.max(0, lines - (format === "csv" ? 1 : 0))).catch(() => {});
+      }),
+      createWriteStream(partial),
+    );
+    rows = copy.rowCount;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  await rename(partial, file);
+  const job = await jobs.finishJob(undefined, row.id, { state: "completed", filePath: file, done: rows });
+  if (!job) {
+    await rm(file, { force: true });
+    return;
+  }
+  await publishJobProgress({
+    ...progressOf(row),
+    state: job.state,
+    total: job.total,
+    done: job.done,
+    skipped: 0,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Imports
+
+async function runImport(row: jobs.JobRow): Promise<void> {
+  const { rows } = row.request as { rows: ImportRow[] };
+  // All or none: one transaction on a connection of its own (no request-sized statement timeout).
+  const client = await connectDedicated("import");
+  let created: TaskRecord[] = [];
+  let job: Awaited<ReturnType<typeof jobs.finishJob>>;
+  try {
+    await client.query("begin");
+    const locked = await jobs.lockJob(client, row.id);
+    if (locked?.state !== "running") {
+      await client.query("rollback");
+      return;
+    }
+    created = await insertImportRows(client, rows);
+    job = await finishWithSummary(
+      row,
+      "tasks.import",
+      { rows: rows.length },
+      { state: "completed", done: created.length },
+      client,
+    );
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  for (let i = 0; i < created.length; i += config.JOB_CHUNK_SIZE) {
+    await afterWrite(created.slice(i, i + config.JOB_CHUNK_SIZE), []);
+  }
+  if (!job) return;
+  await publishBulk({ jobId: row.id, action: "import", count: created.length });
+  await publishJobProgress({
+    ...progressOf(row),
+    state: job.state,
+    total: job.total,
+    done: job.done,
+    skipped: 0,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const RUNNERS = { bulk: runBulk, export: runExport, import: runImport } as const;
+
+/**
+ * The queue's task. A failure is retried by the queue (e^attempt seconds later) while attempts
+ * remain, the job showing `queued` with the error meanwhile; the last failure fails the job, with
+ * what it did so far recorded (an audit summary for bulk edits: chunks that committed stay).
+ */
+export const runJob: Task = async (payload, helpers) => {
+  const jobId = (payload as { jobId?: unknown } | null)?.jobId;
+  if (typeof jobId !== "string") return;
+  const row = await jobs.startAttempt(jobId);
+  if (!row) return;
+  try {
+    await RUNNERS[row.kind](row);
+  } catch (error) {
+    // What the owner reads in GET /jobs/{id}: the message, never a stack.
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    log("warn", "job attempt failed", { jobId, attempt: helpers.job.attempts, error: errorText(error) });
+    if (helpers.job.attempts >= helpers.job.max_attempts) {
+      const job =
+        row.kind === "bulk"
+          ? await finishWithSummary(
+              row,
+              "tasks.bulk",
+              { ...(row.request as object) },
+              { state: "failed", error: message },
+            )
+          : await jobs.finishJob(undefined, row.id, { state: "failed", error: message });
+      if (job)
+        await publishJobProgress({
+          ...progressOf(row),
+          state: job.state,
+          total: job.total,
+          done: job.done,
+          skipped: job.skipped,
+        });
+      return;
+    }
+    await jobs.requeue(row.id, message);
+    throw error;
+  }
+};

@@ -1,0 +1,184 @@
+// Task SQL for jobs over many tasks (issue 16): a bulk job's keyset chunk, the count of a
+// selection, and the import's insert. Each chunk is one statement in the caller's transaction; a
+// task a person changed after the job's snapshot is left as the person left it.
+import { MAX_TAGS } from "#contract/constants";
+import type { BulkAction } from "#contract/jobs";
+import { pickFilters } from "#contract/schemas";
+import type { Selection } from "#contract/selection";
+import { type Queryable, query } from "../platform/db";
+import { filterConditions, LIVE, priorityRank, SqlParams, TASK_JSON } from "./query";
+import { TASK_RECORD_COLUMNS, type TaskRecord, type TaskRecordRow, toTaskRecord } from "./task-record";
+
+/** The WHERE conditions of a selection, limited to the tasks that existed when the job started. */
+export function selectionConditions(selection: Selection, params: SqlParams, maxId?: string): string[] {
+  const conditions = filterConditions(pickFilters(selection.filter), params);
+  if (selection.ids) conditions.push(`t.id = any(${params.add(selection.ids)}::int8[])`);
+  if (selection.except && selection.except.length > 0) {
+    conditions.push(`t.id <> all(${params.add(selection.except)}::int8[])`);
+  }
+  if (maxId !== undefined) conditions.push(`t.id <= ${params.add(maxId)}::int8`);
+  return conditions;
+}
+
+/** How many tasks a selection holds now (the job's total; expired tasks excluded). */
+export async function countSelection(selection: Selection, maxId?: string): Promise<number> {
+  const params = new SqlParams();
+  const where = selectionConditions(selection, params, maxId).join(" and ");
+  const result = await query<{ n: string }>(
+    `select count(*)::text as n from tasks t where ${where}`,
+    params.values,
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** The tags a task ends with: its own plus `add` (first occurrence kept, in order) minus `remove`. */
+function tagsExpression(action: BulkAction, params: SqlParams): string | undefined {
+  if (!action.addTags && !action.removeTags) return undefined;
+  const add = params.add(action.addTags ?? []);
+  const remove = params.add(action.removeTags ?? []);
+  return `coalesce((select array_agg(x order by o) from (
+      select x, min(o) as o from unnest(t.tags || ${add}::text[]) with ordinality u(x, o)
+      where x <> all(${remove}::text[]) group by x) s), '{}'::text[])`;
+}
+
+export interface ChunkResult {
+  /** The last id the chunk went through (the next chunk starts after it); null: nothing was left. */
+  lastId: string | null;
+  /** Tasks the chunk went through. */
+  seen: number;
+  /** The tasks as written (updates) or the ids deleted. */
+  written: TaskRecord[];
+  deleted: string[];
+}
+
+/**
+ * One keyset chunk of a bulk job: the next `limit` selected tasks after `afterId`, changed (or
+ * deleted) unless a person changed them after `snapshotAt`. The condition on updated_at is part
+ * of the UPDATE/DELETE itself, so PostgreSQL re-checks it on the newest row version when a
+ * concurrent edit committed first (READ COMMITTED re-evaluation): the person's edit always wins.
+ */
+export async function bulkChunk(
+  client: Queryable,
+  job: { selection: Selection; action: BulkAction; snapshotAt: string; maxId: string; afterId: string },
+  limit: number,
+): Promise<ChunkResult> {
+  const params = new SqlParams();
+  const conditions = selectionConditions(job.selection, params, job.maxId);
+  const after = params.add(job.afterId);
+  const snapshot = params.add(job.snapshotAt);
+  const picked = `select t.id from tasks t where ${conditions.join(" and ")} and t.id > ${after}::int8
+    order by t.id limit ${params.add(limit)}::int8`;
+  const fresh = `t.updated_at <= ${snapshot}::timestamptz and ${LIVE}`;
+  const { action } = job;
+  let write: string;
+  if (action.delete) {
+    write = `delete from tasks t using picked p where t.id = p.id and ${fresh} returning t.*`;
+  } else {
+    const sets: string[] = [];
+    if (action.set?.status !== undefined) sets.push(`status = ${params.add(action.set.status)}`);
+    if (action.set?.priority !== undefined) {
+      sets.push(`priority = ${params.add(priorityRank(action.set.priority))}::int2`);
+    }
+    if (action.set?.assignee !== undefined) sets.push(`assignee = ${params.add(action.set.assignee)}`);
+    const tags = tagsExpression(action, params);
+    if (tags) sets.push(`tags = ${tags}`);
+    // A task that would end with more tags than allowed is left alone (counted as skipped).
+    const fits = tags ? ` and cardinality(${tags}) <= ${MAX_TAGS}` : "";
+    write = `update tasks t set ${sets.join(", ")}, version = t.version + 1, updated_at = clock_timestamp()
+      from picked p where t.id = p.id and ${fresh}${fits} returning t.*`;
+  }
+  const result = await query<{ last_id: string | null; seen: number; rows: TaskRecordRow[] | null }>(
+    `with picked as (${picked}), w as (${write})
+     select (select max(id)::text from picked) as last_id, (select count(*)::int from picked) as seen,
+            (select json_agg(r) from (select ${TASK_RECORD_COLUMNS} from w t) r) as rows`,
+    params.values,
+    client,
+  );
+  const row = result.rows[0];
+  const rows = row?.rows ?? [];
+  return {
+    lastId: row?.last_id ?? null,
+    seen: row?.seen ?? 0,
+    written: action.delete ? [] : rows.map(toTaskRecord),
+    deleted: action.delete ? rows.map((r) => r.id) : [],
+  };
+}
+
+/** A validated row of an import, in the table's terms. */
+export interface ImportRow {
+  title: string;
+  description: string;
+  status: string;
+  priority: number;
+  assignee: string | null;
+  tags: string[];
+  dueAt: string | null;
+  expiresAt: string | null;
+}
+
+/** Inserts rows of an import (one statement; the caller's transaction holds all of them). */
+export async function insertImportRows(client: Queryable, rows: ImportRow[]): Promise<TaskRecord[]> {
+  const result = await query<TaskRecordRow>(
+    `with input as (
+       select * from jsonb_to_recordset($1::jsonb) as r(title text, description text, status text,
+         priority int2, assignee text, tags text[], "dueAt" timestamptz, "expiresAt" timestamptz)
+     ), t as (
+       insert into tasks (title, description, status, priority, assignee, tags, due_at, expires_at)
+       select title, description, status, priority, assignee, tags, "dueAt", "expiresAt" from input
+       returning *
+     )
+     select ${TASK_RECORD_COLUMNS} from t`,
+    [JSON.stringify(rows)],
+    client,
+  );
+  return result.rows.map(toTaskRecord);
+}
+
+/** The JSON of a task for an export line (NDJSON) or the CSV columns, in EXPORT_COLUMNS order. */
+export const EXPORT_SELECT = {
+  ndjson: `${TASK_JSON} as line`,
+  csv: `t.id, t.title, t.description, t.status,
+    (array['low','medium','high','urgent'])[t.priority + 1] as priority, t.assignee,
+    to_json(t.tags)::text as tags,
+    to_char(t.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "dueAt",
+    to_char(t.expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "expiresAt",
+    to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt",
+    to_char(t.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "updatedAt", t.version`,
+} as const;
+
+/** A parameter as an SQL literal: COPY takes no bind parameters, so an export's are inlined. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (Array.isArray(value)) {
+    const items = value.map((item) => `"${String(item).replace(/["\\]/g, (c) => `\\${c}`)}"`);
+    return literal(`{${items.join(",")}}`);
+  }
+  // Standard-conforming strings (on since PostgreSQL 9.1): only the quote needs doubling.
+  return `'${String(value).replace(/'/g, "''")}'`;
+}
+
+/** Replaces $n with its value as a literal (values are validated input: strings, numbers, arrays). */
+export function inlineParams(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_match, n: string) => literal(values[Number(n) - 1]));
+}
+
+/**
+ * The COPY statement of an export: every task of the view, in its order (ties by id, as the list
+ * orders them). CSV with a header row in EXPORT_COLUMNS order; NDJSON as the API's JSON, one task
+ * a line (CSV framing with quote and delimiter characters JSON never leaves raw, so lines pass
+ * through unescaped).
+ */
+export function exportCopySql(
+  filter: Selection["filter"],
+  format: "csv" | "ndjson",
+  maxId: string,
+  order: string,
+): string {
+  const params = new SqlParams();
+  const conditions = selectionConditions({ filter }, params, maxId);
+  const select = `select ${EXPORT_SELECT[format]} from tasks t where ${conditions.join(" and ")} order by ${order}`;
+  const options =
+    format === "csv" ? "format csv, header true" : "format csv, quote e'\\x01', delimiter e'\\x02'";
+  return `copy (${inlineParams(select, params.values)}) to stdout with (${options})`;
+}
