@@ -101,12 +101,14 @@ export function ImportExport({ onExport, onImported }: ImportExportProps) {
       {refused && (
         <section className="import-errors banner banner-error" aria-labelledby="import-errors-title">
           <div>
-            <h2 id="import-errors-title" role="alert">
-              Nothing was imported from {refused.filename}
-              {refused.problems.length
-                ? `: ${formatCount(refused.problems.length)} ${refused.problems.length === 1 ? "problem" : "problems"}`
-                : ""}
-            </h2>
+            <div role="alert">
+              <h2 id="import-errors-title">
+                Nothing was imported from {refused.filename}
+                {refused.problems.length
+                  ? `: ${formatCount(refused.problems.length)} ${refused.problems.length === 1 ? "problem" : "problems"}`
+                  : ""}
+              </h2>
+            </div>
             {refused.problems.length ? (
               <table className="problems">
                 <caption className="visually-hidden">Problems by line and column</caption>
