@@ -92,7 +92,8 @@ describe("facet counts", () => {
       await createTask(api, { title: `${status} ${priority} ${tag}`, status, priority, tags: [tag] });
     const { page, errors } = await open(`/?tag=${tag}`);
     await page.waitForSelector(LOADED_ROW);
-    const count = async (id: string) => ((await page.locator(`#${id}`).textContent()) ?? "").replace(/\s+/g, " ");
+    const count = async (id: string) =>
+      ((await page.locator(`#${id}`).textContent()) ?? "").replace(/\s+/g, " ");
     await page.waitForFunction(() =>
       document.querySelector("#facet-status-todo")?.textContent?.startsWith("2"),
     );
