@@ -88,8 +88,8 @@ export const MAX_VERSION = 2_147_483_647;
 export const MAX_SELECTION_IDS = 5_000;
 /** Bulk jobs read and write tasks in keyset chunks of this many, one transaction each. */
 export const BULK_CHUNK = 2_000;
-/** POST /tasks/import takes at most this many bytes of CSV: API Gateway refuses payloads over 10 MB. */
-export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+/** POST /tasks/import takes at most this many bytes of CSV: API Gateway (and serverless-offline) refuse payloads over 10 MiB. */
+export const MAX_IMPORT_BYTES = 10_000_000;
 /** And at most this many rows (10 MB of short rows). */
 export const MAX_IMPORT_ROWS = 100_000;
 /** The columns of an export, in order; an import's header names some of them (title at least). */

@@ -146,6 +146,28 @@ export function scenarios(data: ScenarioData): Scenario[] {
       request: () => ({ path: `/tasks?limit=50&q=${noMatch()}` }),
     },
     {
+      name: "facets, no filter",
+      what: "GET /tasks/facets: status and priority from the kept totals, assignee and tag sampled",
+      target: SEARCH,
+      request: () => ({ path: "/tasks/facets" }),
+    },
+    {
+      name: "facets, filtered",
+      what: "GET /tasks/facets with random status and priority subsets and, half the time, a search term",
+      target: SEARCH,
+      request: () => ({
+        path: `/tasks/facets?status=${randomSubset(TASK_STATUSES).join(",")}&priority=${randomSubset(TASK_PRIORITIES).join(",")}${
+          Math.random() < 0.5 ? `&q=${encodeURIComponent(pickOne(SEED_NOUNS))}` : ""
+        }`,
+      }),
+    },
+    {
+      name: "views, list",
+      what: "GET /views (the caller's saved views)",
+      target: UNCACHED,
+      request: () => ({ path: "/views" }),
+    },
+    {
       name: "get by random id",
       what: "GET /tasks/{random id}",
       target: UNCACHED,

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { drainQueue } from "../jobs/queue";
-import { runJob, setDeadline } from "../jobs/run-job";
+import { purgeOldJobs, runJob, setDeadline } from "../jobs/run-job";
 import { assertControlCaller, isScheduledEvent } from "../platform/control-plane";
 import { invocationHandler } from "../platform/invocation";
 import { errorText, log } from "../platform/logger";
@@ -11,7 +11,8 @@ const HANDOVER_MS = 60_000;
 /**
  * Drains the job queue (bulk edits, exports, imports): every due job, one at a time, then returns.
  * Woken by an asynchronous invoke when a job is enqueued and scheduled every minute as the
- * backstop (a wake-up lost, a retry coming due). No route: IAM on AWS, the control secret locally.
+ * backstop (a wake-up lost, a retry coming due), which also removes jobs (and export files) that
+ * finished over a day ago. No route: IAM on AWS, the control secret locally.
  */
 export const handler = invocationHandler(async (event: unknown = {}, context?: Context) => {
   if (!isScheduledEvent(event)) assertControlCaller(context);
@@ -19,7 +20,8 @@ export const handler = invocationHandler(async (event: unknown = {}, context?: C
   setDeadline(remaining === undefined ? Number.POSITIVE_INFINITY : Date.now() + remaining - HANDOVER_MS);
   try {
     await drainQueue(runJob);
-    return { drained: true };
+    const purged = isScheduledEvent(event) ? await purgeOldJobs() : 0;
+    return { drained: true, purged };
   } catch (error) {
     // An asynchronous invocation that throws would take serverless-offline down, and on AWS only be
     // retried into the same failure; the next wake-up or scheduled run drains what is left.

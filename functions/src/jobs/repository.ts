@@ -182,7 +182,7 @@ export async function cancelJob(id: string): Promise<Job | undefined> {
   return cancelled;
 }
 
-/** Finished jobs' rows older than this go (and their files with them: see cleanup in run-job.ts). */
+/** Deletes jobs that finished more than `olderThanHours` ago; answers their files to remove. */
 export async function expiredJobFiles(
   olderThanHours: number,
 ): Promise<{ id: string; filePath: string | null }[]> {

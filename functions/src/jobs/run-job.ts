@@ -289,3 +289,12 @@ export const runJob: Task = async (payload, helpers) => {
     throw error;
   }
 };
+
+/** Finished jobs are kept a day (their exports too): the scheduled worker run removes older ones. */
+export const JOB_RETENTION_HOURS = 24;
+
+export async function purgeOldJobs(): Promise<number> {
+  const gone = await jobs.expiredJobFiles(JOB_RETENTION_HOURS);
+  await Promise.all(gone.map((job) => (job.filePath ? rm(job.filePath, { force: true }) : undefined)));
+  return gone.length;
+}

@@ -191,8 +191,8 @@ export function actorOrThrow(event: ApiEvent): Actor {
 }
 
 /**
- * A text/csv body (POST /tasks/import), decoded and size-checked: 415 for another type, 413 past
- * `maxBytes`, 400 when it is not UTF-8 text.
+ * A text/csv body (POST /tasks/import), decoded and size-checked: 415 for another type or for
+ * bytes that are not UTF-8, 413 past `maxBytes`.
  */
 export function csvBody(event: ApiEvent, maxBytes: number): string {
   const type = event.headers?.["content-type"]?.split(";")[0]?.trim().toLowerCase();
@@ -203,7 +203,7 @@ export function csvBody(event: ApiEvent, maxBytes: number): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new BadRequestError("The file is not UTF-8 text", undefined, "invalid_encoding");
+    throw new UnsupportedMediaTypeError("Send the file as UTF-8 text/csv");
   }
 }
 

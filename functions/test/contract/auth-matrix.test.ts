@@ -35,6 +35,19 @@ const routes: RouteCase[] = [
   { method: "GET", path: "/openapi.json", needed: "viewer", allowed: 200 },
   { method: "GET", path: "/health", needed: "public", allowed: 200 },
   { method: "GET", path: "/ping", needed: "public", allowed: 200 },
+  // Issue 16: jobs, facets, views (job and view ids are UUIDs: the missing id is a 400).
+  { method: "POST", path: "/tasks/bulk", needed: "editor", allowed: 422, body: "{}" },
+  { method: "POST", path: "/tasks/export", needed: "viewer", allowed: 422, body: '{"format":"xlsx"}' },
+  { method: "POST", path: "/tasks/import", needed: "editor", allowed: 415, body: '{"title":"x"}' },
+  { method: "GET", path: "/tasks/facets?status=todo", needed: "viewer", allowed: 200 },
+  { method: "GET", path: `/jobs/${MISSING}`, needed: "viewer", allowed: 400 },
+  { method: "DELETE", path: `/jobs/${MISSING}`, needed: "viewer", allowed: 400 },
+  { method: "GET", path: `/jobs/${MISSING}/download`, needed: "viewer", allowed: 400 },
+  { method: "GET", path: "/views", needed: "viewer", allowed: 200 },
+  { method: "POST", path: "/views", needed: "viewer", allowed: 422, body: "{}" },
+  { method: "GET", path: `/views/${MISSING}`, needed: "viewer", allowed: 400 },
+  { method: "PATCH", path: `/views/${MISSING}`, needed: "viewer", allowed: 400, body: '{"shared":true}' },
+  { method: "DELETE", path: `/views/${MISSING}`, needed: "viewer", allowed: 400 },
 ];
 
 const ROLE_ORDER: Role[] = ["viewer", "editor", "admin"];

@@ -1,10 +1,13 @@
 // Real responses against the published contract: every route is called through serverless-offline
 // over HTTP, in every outcome the stack can produce on demand, and each response's status, headers
 // and body are checked against the OpenAPI document the API itself serves at /openapi.json.
+
+import { randomUUID } from "node:crypto";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { MAX_IMPORT_BYTES } from "#contract/constants";
 import { uniqueMarker } from "../support/factories";
-import { withAuth } from "../support/tokens";
+import { authHeaders, withAuth } from "../support/tokens";
 
 const api = inject("apiUrl");
 
@@ -75,10 +78,26 @@ async function call(
     );
     body = JSON.parse(text);
     validate(content.schema, body, `${route} ${response.status} body`);
+  } else if (documented?.content) {
+    // A file (an export's download): one of the documented media types.
+    const type = response.headers.get("content-type")?.split(";")[0] ?? "";
+    expect(Object.keys(documented.content), `${route} ${response.status} media type`).toContain(type);
+    body = text;
   } else {
     expect(text, `${route} ${response.status} has no body`).toBe("");
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/** Polls until `check` answers (a job finishing in the worker the API woke), for at most 20 s. */
+async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
@@ -174,6 +193,180 @@ describe("responses against the OpenAPI document", () => {
     expect((await call("GET /tasks/{id}/history", `/tasks/${id}/history?limit=0`)).status).toBe(400);
     expect((await call("GET /audit", `/audit?limit=5&taskId=${id}`)).status).toBe(200);
     expect((await call("GET /audit", "/audit?since=yesterday")).status).toBe(400);
+  });
+
+  it("when the job, facet and view routes are used as a client would, then each answer matches the document", async () => {
+    const as = (
+      role: "viewer" | "editor",
+      init: { headers?: Record<string, string>; body?: string } = {},
+    ) => ({
+      ...init,
+      headers: { ...authHeaders(role), ...init.headers },
+    });
+    const marker = uniqueMarker("conf");
+    await call("POST /tasks", "/tasks", json({ title: `${marker} one`, tags: [marker] }));
+
+    // Bulk: 202, then the worker (woken through the Invoke API) finishes it.
+    const bulk = await call(
+      "POST /tasks/bulk",
+      "/tasks/bulk",
+      json({ selection: { filter: { tag: marker } }, action: { set: { status: "done" } } }),
+    );
+    expect(bulk.status).toBe(202);
+    const jobId = (bulk.body as { job: { id: string } }).job.id;
+    const finished = await until(async () => {
+      const answer = await call("GET /jobs/{id}", `/jobs/${jobId}`);
+      return (answer.body as { job: { state: string } }).job.state === "completed" ? answer : undefined;
+    });
+    expect((finished.body as { job: { done: number } }).job.done).toBe(1);
+    expect((await call("GET /jobs/{id}", "/jobs/not-a-uuid")).status).toBe(400);
+    expect((await call("GET /jobs/{id}", `/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await call("GET /jobs/{id}", `/jobs/${jobId}`, as("viewer"))).status).toBe(403);
+    expect((await call("DELETE /jobs/{id}", `/jobs/${jobId}`)).status).toBe(200);
+    expect((await call("DELETE /jobs/{id}", "/jobs/x")).status).toBe(400);
+    expect((await call("DELETE /jobs/{id}", `/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await call("DELETE /jobs/{id}", `/jobs/${jobId}`, as("viewer"))).status).toBe(403);
+    expect((await call("POST /tasks/bulk", "/tasks/bulk", json({ selection: {}, action: {} }))).status).toBe(
+      422,
+    );
+    expect(
+      (
+        await call("POST /tasks/bulk", "/tasks/bulk", {
+          headers: { "content-type": "application/json" },
+          body: "{",
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call("POST /tasks/bulk", "/tasks/bulk", {
+          headers: { "content-type": "text/plain" },
+          body: "x",
+        })
+      ).status,
+    ).toBe(415);
+    expect((await call("POST /tasks/bulk", "/tasks/bulk", json({ pad: "x".repeat(70_000) }))).status).toBe(
+      413,
+    );
+
+    // Export and download.
+    const exported = await call(
+      "POST /tasks/export",
+      "/tasks/export",
+      json({ filter: { tag: marker }, format: "csv" }),
+    );
+    expect(exported.status).toBe(202);
+    const exportId = (exported.body as { job: { id: string } }).job.id;
+    expect((await call("GET /jobs/{id}/download", `/jobs/${randomUUID()}/download`)).status).toBe(404);
+    expect((await call("GET /jobs/{id}/download", `/jobs/${jobId}/download`)).status).toBe(409);
+    expect((await call("GET /jobs/{id}/download", "/jobs/x/download")).status).toBe(400);
+    await until(async () => {
+      const answer = await call("GET /jobs/{id}", `/jobs/${exportId}`);
+      return (answer.body as { job: { state: string } }).job.state === "completed" ? answer : undefined;
+    });
+    const file = await call("GET /jobs/{id}/download", `/jobs/${exportId}/download`);
+    expect(file.status).toBe(200);
+    expect(String(file.body)).toContain(`${marker} one`);
+    expect((await call("GET /jobs/{id}/download", `/jobs/${exportId}/download`, as("viewer"))).status).toBe(
+      403,
+    );
+    expect((await call("POST /tasks/export", "/tasks/export", json({ format: "xlsx" }))).status).toBe(422);
+    expect(
+      (
+        await call("POST /tasks/export", "/tasks/export", {
+          headers: { "content-type": "application/json" },
+          body: "[",
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call("POST /tasks/export", "/tasks/export", {
+          headers: { "content-type": "text/plain" },
+          body: "x",
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (await call("POST /tasks/export", "/tasks/export", json({ pad: "x".repeat(70_000) }))).status,
+    ).toBe(413);
+
+    // Import.
+    const csv = (body: string, type = "text/csv") => ({ headers: { "content-type": type }, body });
+    expect(
+      (
+        await call(
+          "POST /tasks/import",
+          "/tasks/import",
+          csv(`title,tags\n${marker} two,"[""${marker}""]"\n`),
+        )
+      ).status,
+    ).toBe(202);
+    expect((await call("POST /tasks/import", "/tasks/import", csv("title,status\nx,someday\n"))).status).toBe(
+      422,
+    );
+    expect(
+      (await call("POST /tasks/import", "/tasks/import", csv("title\nx\n", "application/json"))).status,
+    ).toBe(415);
+    expect(
+      (await call("POST /tasks/import", "/tasks/import", csv("title\nx".padEnd(MAX_IMPORT_BYTES + 1, "x"))))
+        .status,
+    ).toBe(413);
+    // Facets.
+    const facets = await call("GET /tasks/facets", `/tasks/facets?tag=${marker}`);
+    expect((facets.body as { total: { value: number } }).total.value).toBeGreaterThanOrEqual(1);
+    expect((await call("GET /tasks/facets", "/tasks/facets?status=someday")).status).toBe(400);
+
+    // Views.
+    const created = await call(
+      "POST /views",
+      "/views",
+      json({ name: marker, query: { tag: marker }, columns: [{ key: "title", width: 300 }] }),
+    );
+    expect(created.status).toBe(201);
+    const viewId = (created.body as { id: string }).id;
+    expect((await call("POST /views", "/views", json({ name: marker }))).status).toBe(409);
+    expect((await call("POST /views", "/views", json({ name: "" }))).status).toBe(422);
+    expect(
+      (await call("POST /views", "/views", { headers: { "content-type": "application/json" }, body: "{" }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await call("POST /views", "/views", { headers: { "content-type": "text/plain" }, body: "x" })).status,
+    ).toBe(415);
+    expect((await call("POST /views", "/views", json({ name: "x".repeat(70_000) }))).status).toBe(413);
+    expect((await call("GET /views", "/views")).status).toBe(200);
+    expect((await call("GET /views/{id}", `/views/${viewId}`)).status).toBe(200);
+    expect((await call("GET /views/{id}", "/views/x")).status).toBe(400);
+    expect((await call("GET /views/{id}", `/views/${randomUUID()}`)).status).toBe(404);
+    expect((await call("PATCH /views/{id}", `/views/${viewId}`, json({ shared: true }))).status).toBe(200);
+    await call("POST /views", "/views", json({ name: `${marker} 2` }));
+    expect((await call("PATCH /views/{id}", `/views/${viewId}`, json({ name: `${marker} 2` }))).status).toBe(
+      409,
+    );
+    expect((await call("PATCH /views/{id}", `/views/${viewId}`, json({}))).status).toBe(422);
+    expect((await call("PATCH /views/{id}", "/views/x", json({ shared: true }))).status).toBe(400);
+    expect((await call("PATCH /views/{id}", `/views/${randomUUID()}`, json({ shared: true }))).status).toBe(
+      404,
+    );
+    expect(
+      (await call("PATCH /views/{id}", `/views/${viewId}`, as("viewer", json({ shared: false })))).status,
+    ).toBe(403);
+    expect(
+      (
+        await call("PATCH /views/{id}", `/views/${viewId}`, {
+          headers: { "content-type": "text/plain" },
+          body: "x",
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (await call("PATCH /views/{id}", `/views/${viewId}`, json({ name: "x".repeat(70_000) }))).status,
+    ).toBe(413);
+    expect((await call("DELETE /views/{id}", `/views/${viewId}`, as("viewer"))).status).toBe(403);
+    expect((await call("DELETE /views/{id}", "/views/x")).status).toBe(400);
+    expect((await call("DELETE /views/{id}", `/views/${viewId}`)).status).toBe(204);
+    expect((await call("DELETE /views/{id}", `/views/${viewId}`)).status).toBe(404);
   });
 
   it("when the operational routes are called, then they match the document too", async () => {

@@ -261,6 +261,167 @@ const taskId = (ids: string[]) =>
     },
   );
 
+// ---------------------------------------------------------------------------------------------
+// Issue 16: jobs, facets, views. A bulk selection always carries a tag filter that matches no task
+// (a hostile string), and an import always ends with an unclosed quote, so no accepted request
+// changes tasks later, behind the fuzzer's back, from the worker.
+
+const typed = (type: string): Record<string, string> => (type ? { "content-type": type } : {});
+const anything = fc.oneof(
+  hostileText,
+  numberValue,
+  fc.constant(null),
+  fc.array(hostileText, { maxLength: 3 }),
+);
+const filterObject = fc
+  .dictionary(
+    fc.constantFrom(...LIST_KEYS.filter((key) => !["limit", "cursor", "offset"].includes(key)), "x"),
+    hostileText,
+    {
+      maxKeys: 3,
+    },
+  )
+  .map((filter) => ({ ...filter, tag: `nomatch${Object.keys(filter).length}\u0001` }));
+const bulkBody = fc
+  .record(
+    {
+      selection: fc.record(
+        {
+          filter: filterObject,
+          ids: fc.array(fc.oneof(hugeNumbers, fc.constant("1")), { maxLength: 3 }),
+          except: fc.oneof(fc.array(hostileText, { maxLength: 2 }), anything),
+        },
+        { requiredKeys: ["filter"] },
+      ),
+      action: fc.record(
+        {
+          set: fc.dictionary(
+            fc.constantFrom("status", "priority", "assignee", "title"),
+            fc.oneof(fc.constantFrom(...TASK_STATUSES, ...TASK_PRIORITIES), hostileText),
+          ),
+          addTags: fc.oneof(fc.array(hostileText, { maxLength: 12 }), anything),
+          removeTags: fc.array(hostileText, { maxLength: 2 }),
+          delete: fc.oneof(fc.constant(true), anything),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .map((body) => JSON.stringify(body));
+const exportBody = fc
+  .record(
+    {
+      filter: fc.oneof(filterObject, anything),
+      format: fc.oneof(fc.constantFrom("csv", "ndjson", "xlsx"), anything),
+    },
+    { requiredKeys: [] },
+  )
+  .map((body) => JSON.stringify(body));
+const importBody = fc
+  .tuple(
+    fc.array(
+      fc.oneof(fc.constantFrom("title", "status", "priority", "tags", "dueAt", "id", "colour"), hostileText),
+      { minLength: 0, maxLength: 4 },
+    ),
+    fc.array(
+      fc.array(fc.oneof(hostileText, instant, fc.constantFrom('["a"]', "[", "todo", "urgent")), {
+        maxLength: 5,
+      }),
+      { maxLength: 4 },
+    ),
+  )
+  .map(([header, rows]) => `${[header, ...rows].map((row) => row.join(",")).join("\n")}\n"never closed`);
+const jobId = fc.oneof(
+  fc.uuid(),
+  hostileText.map((text) => encodeURIComponent(text)),
+  fc.constantFrom("0", "x", "00000000-0000-0000-0000-000000000000"),
+);
+
+const jobRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.record({ body: bulkBody, type: contentType }).map(({ body, type }) => ({
+    method: "POST",
+    path: "/tasks/bulk",
+    headers: typed(type),
+    body,
+    writes: true,
+  })),
+  fc.record({ body: exportBody, type: contentType }).map(({ body, type }) => ({
+    method: "POST",
+    path: "/tasks/export",
+    headers: typed(type),
+    body,
+    writes: true,
+  })),
+  fc
+    .record({
+      body: importBody,
+      type: fc.constantFrom("text/csv", "text/csv; charset=utf-8", "application/json", ""),
+    })
+    .map(({ body, type }) => ({
+      method: "POST",
+      path: "/tasks/import",
+      headers: typed(type),
+      body,
+      writes: false,
+    })),
+  listQuery.map((q) => ({
+    method: "GET",
+    path: `/tasks/facets${q ? `?${q}` : ""}`,
+    headers: {},
+    writes: false,
+  })),
+  fc
+    .record({ id: jobId, method: fc.constantFrom("GET", "DELETE") })
+    .map(({ id, method }) => ({ method, path: `/jobs/${id}`, headers: {}, writes: method === "DELETE" })),
+  jobId.map((id) => ({ method: "GET", path: `/jobs/${id}/download`, headers: {}, writes: false })),
+);
+
+const viewColumns = fc.oneof(
+  fc.array(
+    fc.record(
+      {
+        key: fc.oneof(fc.constantFrom("title", "status", "tags", "colour"), hostileText),
+        width: fc.oneof(fc.integer({ min: -10, max: 3000 }), anything),
+        hidden: fc.oneof(fc.boolean(), anything),
+      },
+      { requiredKeys: ["key"] },
+    ),
+    { maxLength: 14 },
+  ),
+  anything,
+);
+const viewBody = fc
+  .record(
+    {
+      name: fc.oneof(hostileText, fc.constant("x".repeat(101))),
+      query: fc.oneof(filterObject, anything),
+      columns: viewColumns,
+      shared: fc.oneof(fc.boolean(), anything),
+    },
+    { requiredKeys: [] },
+  )
+  .map((body) => JSON.stringify(body));
+const viewRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.constant<FuzzRequest>({ method: "GET", path: "/views", headers: {}, writes: false }),
+  fc.record({ body: viewBody, type: contentType }).map(({ body, type }) => ({
+    method: "POST",
+    path: "/views",
+    headers: typed(type),
+    body,
+    writes: true,
+  })),
+  fc
+    .record({ id: jobId, body: viewBody, method: fc.constantFrom("GET", "PATCH", "DELETE") })
+    .map(({ id, body, method }) => ({
+      method,
+      path: `/views/${id}`,
+      headers: typed(method === "PATCH" ? "application/json" : ""),
+      ...(method === "PATCH" ? { body } : {}),
+      writes: method !== "GET",
+    })),
+);
+
 /** A request to any route; `ids` are tasks known to exist, so updates and deletes hit real rows. */
 export function fuzzRequest(ids: string[]): fc.Arbitrary<FuzzRequest> {
   const withBody = (method: "POST" | "PATCH", path: fc.Arbitrary<string>, keys: string[]) =>
@@ -313,6 +474,8 @@ export function fuzzRequest(ids: string[]): fc.Arbitrary<FuzzRequest> {
         .constantFrom("/tasks/stats", "/health", "/openapi.json", "/tasks/activity", "/nope", "/tasks/1/2")
         .map((path) => ({ method: "GET", path, headers: {}, writes: false })),
     },
+    { weight: 2, arbitrary: jobRequest },
+    { weight: 2, arbitrary: viewRequest },
     {
       weight: 1,
       arbitrary: fc

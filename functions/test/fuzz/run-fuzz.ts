@@ -28,7 +28,8 @@ export interface FuzzReport {
 // Rows that expire soon are left out: the scheduled maintain function purges expired tasks (and
 // the fuzz creates some already expired), which is not a change made by the request under test.
 const FINGERPRINT = `select count(*)::text as n, coalesce(sum(version), 0)::text as v, max(updated_at)::text as u,
-  (select count(*) from idempotency_keys)::text as keys
+  (select count(*) from idempotency_keys)::text as keys, (select count(*) from jobs)::text as jobs,
+  (select count(*) || '/' || coalesce(sum(version), 0) from saved_views) as views
   from tasks where expires_at is null or expires_at > now() + interval '1 hour'`;
 
 async function fingerprint(db: pg.Client): Promise<string> {

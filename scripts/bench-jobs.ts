@@ -1,0 +1,109 @@
+// npm run bench:jobs [-- --filter '{"status":"todo","priority":"low,medium"}' --reads 10 --connections 4 --no-export]
+// Against the stack answering on API_PORT (default 3000): how fast a bulk job goes through its
+// selection, and what it does to other users' reads meanwhile, then how fast an export of every
+// task is. Reads are the benchmark's "filter + sort" scenario (uncached pages), measured idle for
+// --reads seconds and again while the job runs; the ratio of the two p99s is the figure to quote
+// on a shared machine (both measured in the same minute). Prints a markdown table.
+import { parseArgs } from "node:util";
+import autocannon, { type Instance, type Result } from "autocannon";
+import { autocannonRequest, benchAuthHeaders, scenarios } from "./lib/bench-scenarios";
+
+const { values: flags } = parseArgs({
+  options: {
+    filter: { type: "string", default: '{"status":"todo,in_progress","priority":"low,medium"}' },
+    action: { type: "string", default: "" },
+    reads: { type: "string", default: "10" },
+    connections: { type: "string", default: "4" },
+    "no-export": { type: "boolean", default: false },
+    "export-format": { type: "string", default: "csv" },
+  },
+});
+
+const api = `http://127.0.0.1:${process.env.API_PORT ?? 3000}`;
+const headers = { ...benchAuthHeaders(), "content-type": "application/json" };
+const reads = scenarios({ count: 1_000_000, deepCursors: ["unused"] }).find(
+  (s) => s.name === "filter + sort",
+);
+if (!reads) throw new Error("the bench has a filter + sort scenario");
+const connections = Number(flags.connections);
+
+interface JobAnswer {
+  job: { id: string; state: string; total: number; done: number; skipped: number; error: string | null };
+}
+
+const post = async (path: string, body: unknown) => {
+  const response = await fetch(`${api}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+  if (response.status !== 202) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as JobAnswer;
+};
+
+async function until(id: string): Promise<JobAnswer["job"]> {
+  for (;;) {
+    const answer = (await (await fetch(`${api}/jobs/${id}`, { headers })).json()) as JobAnswer;
+    if (["completed", "failed", "cancelled"].includes(answer.job.state)) return answer.job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Reads for `seconds`, or until `stop` resolves. */
+function readLoad(seconds: number, stop?: Promise<unknown>): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const instance: Instance = autocannon(
+      {
+        url: api,
+        connections,
+        duration: seconds,
+        requests: [autocannonRequest(reads as NonNullable<typeof reads>)],
+        timeout: 10,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    void stop?.then(() => instance.stop());
+  });
+}
+
+const ms = (n: number) => `${Math.round(n)} ms`;
+
+async function main(): Promise<void> {
+  const filter = JSON.parse(flags.filter) as Record<string, string>;
+  const stamp = Date.now().toString(36);
+  const action = flags.action
+    ? JSON.parse(flags.action)
+    : { set: { assignee: `bench-${stamp}` }, addTags: [`bulk-${stamp}`] };
+  process.stderr.write(`reads idle for ${flags.reads} s...\n`);
+  const idle = await readLoad(Number(flags.reads));
+
+  process.stderr.write(`bulk job over ${JSON.stringify(filter)}...\n`);
+  const started = performance.now();
+  const { job } = await post("/tasks/bulk", { selection: { filter }, action });
+  const finished = until(job.id);
+  const during = await readLoad(600, finished);
+  const bulk = await finished;
+  const bulkMs = performance.now() - started;
+
+  const rows = [
+    "| measure | value |",
+    "| --- | --- |",
+    `| bulk job: tasks (done / skipped) | ${bulk.done.toLocaleString("en-US")} / ${bulk.skipped} (${bulk.state}) |`,
+    `| bulk job: POST to completed | ${(bulkMs / 1000).toFixed(1)} s (${Math.round(bulk.done / (bulkMs / 1000)).toLocaleString("en-US")} tasks/s) |`,
+    `| reads idle (${connections} connections): req/s, p50, p99 | ${Math.round(idle.requests.average)}, ${ms(idle.latency.p50)}, ${ms(idle.latency.p99)} |`,
+    `| reads during the job: req/s, p50, p99 | ${Math.round(during.requests.average)}, ${ms(during.latency.p50)}, ${ms(during.latency.p99)} |`,
+    `| p99 during / idle | ${(during.latency.p99 / Math.max(1, idle.latency.p99)).toFixed(2)} |`,
+  ];
+  if (!flags["no-export"]) {
+    process.stderr.write("export of every task...\n");
+    const exportStarted = performance.now();
+    const exported = await post("/tasks/export", { filter: {}, format: flags["export-format"] });
+    const done = await until(exported.job.id);
+    const exportMs = performance.now() - exportStarted;
+    rows.push(
+      `| export (${flags["export-format"]}, no filter): rows, POST to completed | ${done.done.toLocaleString("en-US")}, ${(exportMs / 1000).toFixed(1)} s (${done.state}) |`,
+    );
+  }
+  process.stdout.write(`${rows.join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
