@@ -41,7 +41,7 @@ function Harness({
     progress.push = (done) =>
       jobs.onProgress({ id: ID, kind: "bulk", state: "running", total: 10_000, done, skipped: 0 });
   }, []);
-  return <JobPanel jobs={jobs} />;
+  return <JobPanel jobs={{ ...jobs, track, onProgress }} />;
 }
 
 afterEach(() => {
