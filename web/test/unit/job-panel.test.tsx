@@ -36,12 +36,13 @@ function Harness({
   progress: { push?: (done: number) => void };
 }) {
   const jobs = useJobs(onFinished);
+  const { track, onProgress } = jobs;
   useEffect(() => {
-    jobs.track(job({ done: 0 }), "Set status to Done");
+    track(job({ done: 0 }), "Set status to Done");
     progress.push = (done) =>
-      jobs.onProgress({ id: ID, kind: "bulk", state: "running", total: 10_000, done, skipped: 0 });
-  }, []);
-  return <JobPanel jobs={{ ...jobs, track, onProgress }} />;
+      onProgress({ id: ID, kind: "bulk", state: "running", total: 10_000, done, skipped: 0 });
+  }, [track, onProgress, progress]);
+  return <JobPanel jobs={jobs} />;
 }
 
 afterEach(() => {
