@@ -32,6 +32,21 @@ export function ColumnsMenu({ columns }: { columns: Columns }) {
   }, [open]);
   const { layout } = columns;
   const last = layout.order.length - 1;
+  // A moved row is re-rendered in its new place: the keyboard stays on its button (or on the other
+  // direction's, once it reaches an end and this one is disabled).
+  const move = (id: ColumnId, label: string, by: number) => {
+    columns.move(id, by);
+    requestAnimationFrame(() => {
+      const panel = root.current;
+      const same = panel?.querySelector<HTMLButtonElement>(
+        `[aria-label="Move ${label} ${by < 0 ? "left" : "right"}"]`,
+      );
+      const other = panel?.querySelector<HTMLButtonElement>(
+        `[aria-label="Move ${label} ${by < 0 ? "right" : "left"}"]`,
+      );
+      (same && !same.disabled ? same : other)?.focus();
+    });
+  };
   return (
     <div className="menu-root" ref={root}>
       <button
@@ -64,7 +79,7 @@ export function ColumnsMenu({ columns }: { columns: Columns }) {
                       type="button"
                       aria-label={`Move ${label} left`}
                       disabled={index === 0}
-                      onClick={() => columns.move(id, -1)}
+                      onClick={() => move(id, label, -1)}
                     >
                       ←
                     </button>
@@ -72,7 +87,7 @@ export function ColumnsMenu({ columns }: { columns: Columns }) {
                       type="button"
                       aria-label={`Move ${label} right`}
                       disabled={index === last}
-                      onClick={() => columns.move(id, 1)}
+                      onClick={() => move(id, label, 1)}
                     >
                       →
                     </button>

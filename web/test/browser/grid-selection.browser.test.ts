@@ -162,8 +162,11 @@ describe("arranging columns", () => {
     await page.getByRole("button", { name: "Columns" }).click();
     await page.getByRole("checkbox", { name: "Tags" }).uncheck();
     await page.getByRole("button", { name: "Move Due left" }).click();
-    await page.getByRole("button", { name: "Move Due left" }).click();
+    // The keyboard stays on the moved column's button, so Enter moves it on.
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Move Due left");
+    await page.keyboard.press("Enter");
     await page.keyboard.press("Escape");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Columns");
     expect(await page.locator("th.col-tags").count()).toBe(0);
     const headers = () =>
       page.$$eval("thead th", (cells) => cells.map((cell) => cell.className.split(" ")[0]));
