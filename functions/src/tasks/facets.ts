@@ -2,10 +2,13 @@
 // each facet under the other filters (a chip shows what choosing it would give, so a status chip
 // does not read 0 because another status is chosen). Bounded cost at any table size:
 // - status and priority under status/priority filters only: exact from task_counts (trigger-kept);
-// - otherwise, when the filter matches few tasks (countTasks says so exactly): counted exactly,
-//   through the filter's index, within a time limit;
-// - otherwise: a page sample (TABLESAMPLE SYSTEM, ~SAMPLE_ROWS rows) scaled to the filter's total,
-//   marked estimated.
+// - otherwise, when the filter matches few tasks: counted exactly, through the filter's index,
+//   within a time limit;
+// - assignee and tag with no other filter: the planner's statistics (most common values and
+//   elements, from ANALYZE), scaled to the exact total, marked estimated;
+// - otherwise: a page sample (TABLESAMPLE SYSTEM, ~SAMPLE_ROWS rows) of the one column needed,
+//   scaled to the filter's total, marked estimated. REPEATABLE: the same pages every time, so they
+//   stay in shared buffers (a fresh random sample read ~120 pages from disk: 44-80 ms, vs ~10 ms).
 import { FACET_TOP, LIST_FILTER_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
 import type { Facet, Facets } from "#contract/facets";
 import type { ListFilters, Total } from "#contract/schemas";
@@ -14,11 +17,11 @@ import { filterConditions, isCountable, priorityRank, SqlParams } from "./query"
 import { countTasks } from "./repository";
 
 /** Below this many matching tasks a facet is counted exactly (through the filter's index). */
-const EXACT_FACET_ROWS = 20_000;
+const EXACT_FACET_ROWS = 5_000;
 /** The time an exact count may take before the sample answers instead. */
-const EXACT_FACET_MS = 40;
-/** Rows a sample reads (1M tasks: 2% of the pages). */
-const SAMPLE_ROWS = 20_000;
+const EXACT_FACET_MS = 25;
+/** Rows a sample reads (1M tasks: 0.5% of the pages). */
+const SAMPLE_ROWS = 5_000;
 
 type Dimension = "status" | "priority" | "assignee" | "tag";
 
@@ -101,12 +104,17 @@ async function grouped(dimension: Dimension, filters: ListFilters, total: Total)
       };
     }
   }
+  if ((dimension === "assignee" || dimension === "tag") && Object.keys(filters).length === 0) {
+    const counts = await plannerStatistics(dimension, total.value);
+    if (counts) return { counts, exact: false };
+  }
   const size = await query<{ rows: number }>(
     "select greatest(reltuples, 1)::float8 as rows from pg_class where oid = 'tasks'::regclass",
   );
   const percent = Math.min(100, (100 * SAMPLE_ROWS) / (size.rows[0]?.rows ?? 1));
   const sample = await query<{ v: string | null; n: string; matched: string }>(
-    `with s as (select t.* from tasks t tablesample system (${percent.toFixed(4)}) where ${where})
+    `with s as materialized (select t.${dimension === "tag" ? "tags" : dimension}
+       from tasks t tablesample system (${percent.toFixed(4)}) repeatable (16) where ${where})
      select ${value} as v, count(*)::text as n, (select count(*) from s)::text as matched
        from s t${from} group by 1 order by count(*) desc, 1 limit ${limit}`,
     params.values,
@@ -119,24 +127,81 @@ async function grouped(dimension: Dimension, filters: ListFilters, total: Total)
   };
 }
 
-async function facet(dimension: Dimension, filters: ListFilters): Promise<Facet> {
+/**
+ * The most frequent assignees (or tags) of the whole table from ANALYZE's statistics: free, and as
+ * good as a sample; undefined when the table has none yet.
+ */
+async function plannerStatistics(dimension: "assignee" | "tag", total: number) {
+  const result = await query<{ values: (string | null)[] | null; freqs: number[] | null; nulls: number }>(
+    dimension === "assignee"
+      ? `select most_common_vals::text::text[] as values, most_common_freqs::float8[] as freqs, null_frac::float8 as nulls
+           from pg_stats where schemaname = current_schema() and tablename = 'tasks' and attname = 'assignee'`
+      : `select most_common_elems::text::text[] as values, most_common_elem_freqs::float8[] as freqs, 0::float8 as nulls
+           from pg_stats where schemaname = current_schema() and tablename = 'tasks' and attname = 'tags'`,
+  );
+  const row = result.rows[0];
+  if (!row?.values || !row.freqs) return undefined;
+  const freqs = row.freqs;
+  const counts: { value: string | null; count: number }[] = row.values.map((value, i) => ({
+    value,
+    count: Math.round((freqs[i] ?? 0) * total),
+  }));
+  if (dimension === "assignee" && row.nulls > 0)
+    counts.push({ value: null, count: Math.round(row.nulls * total) });
+  return counts.sort((a, b) => b.count - a.count).slice(0, FACET_TOP);
+}
+
+async function facet(
+  dimension: Dimension,
+  filters: ListFilters,
+  totals: (filters: ListFilters) => Promise<Total>,
+): Promise<Facet> {
   const rest = without(filters, dimension);
   if ((dimension === "status" || dimension === "priority") && isCountable(rest)) {
     return complete(dimension, await keptCounts(dimension, rest), true);
   }
-  const counted = await grouped(dimension, rest, await countTasks(rest));
+  const counted = await grouped(dimension, rest, await totals(rest));
   if (dimension === "status" || dimension === "priority") {
     return complete(dimension, new Map(counted.counts.map((c) => [c.value ?? "", c.count])), counted.exact);
   }
   return { buckets: counted.counts, exact: counted.exact };
 }
 
+/**
+ * A filter's total for the facets: exact from the kept counts, or counted when the planner expects
+ * few matches; otherwise the planner's estimate as it is (countTasks would first probe up to 1,001
+ * matches, which for a common search term means building its whole trigram bitmap: 200-500 ms).
+ */
+async function facetTotal(filters: ListFilters): Promise<Total> {
+  if (isCountable(filters)) return countTasks(filters);
+  const params = new SqlParams();
+  const where = filterConditions(filters, params).join(" and ");
+  const plan = await query<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+    `explain (format json) select 1 from tasks t where ${where}`,
+    params.values,
+  );
+  const estimate = Math.round(plan.rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0);
+  if (estimate <= EXACT_FACET_ROWS * 2) return countTasks(filters);
+  return { value: estimate, exact: false };
+}
+
 /** GET /tasks/facets as a body. One facet after another: a request holds one connection at a time. */
 export async function taskFacets(filters: ListFilters): Promise<Facets> {
-  const total = await countTasks(filters);
-  const status = await facet("status", filters);
-  const priority = await facet("priority", filters);
-  const assignee = await facet("assignee", filters);
-  const tag = await facet("tag", filters);
+  const known = new Map<string, Promise<Total>>();
+  // countTasks once per distinct filter: the facets often share theirs.
+  const totals = (of: ListFilters) => {
+    const key = JSON.stringify(of);
+    let total = known.get(key);
+    if (!total) {
+      total = facetTotal(of);
+      known.set(key, total);
+    }
+    return total;
+  };
+  const total = await totals(filters);
+  const status = await facet("status", filters, totals);
+  const priority = await facet("priority", filters, totals);
+  const assignee = await facet("assignee", filters, totals);
+  const tag = await facet("tag", filters, totals);
   return { total, status, priority, assignee, tag };
 }
