@@ -149,11 +149,11 @@ export function TaskBrowser() {
   // its columns); opening one from the menu replaces filters and columns.
   const [savedView, setSavedView] = useState<View | null>(null);
   const openView = useCallback(
-    (saved: View, applyQuery = true) => {
+    (saved: View, how: "push" | "replace" | "columns only" = "push") => {
       setSavedView(saved);
       columns.replace(fromViewColumns(saved.columns));
-      if (applyQuery) update({ ...viewFromQuery(saved.query), view: saved.id, row: 0 });
-      else update({ view: saved.id }, "replace");
+      if (how === "columns only") update({ view: saved.id }, "replace");
+      else update({ ...viewFromQuery(saved.query), view: saved.id, row: 0 }, how);
     },
     [columns.replace, update],
   );
@@ -163,7 +163,8 @@ export function TaskBrowser() {
     if (!id) return;
     const controller = new AbortController();
     getView(id, controller.signal).then(
-      (saved) => openView(saved, !hasQuery),
+      // The link's own entry becomes the view (Back then leaves it, as it would any page).
+      (saved) => openView(saved, hasQuery ? "columns only" : "replace"),
       (caught) => {
         if (controller.signal.aborted) return;
         setActionError(`The saved view in the link could not be opened: ${(caught as Error).message}`);
