@@ -1,5 +1,7 @@
 import {
+  type Dispatch,
   type KeyboardEvent,
+  type SetStateAction,
   useCallback,
   useEffect,
   useLayoutEffect,
@@ -10,6 +12,7 @@ import {
 import { flushSync } from "react-dom";
 import { TableVirtuoso } from "react-virtuoso";
 import { BLOCK_SIZE, type BlockStore } from "../lib/block-store";
+import { type ColumnId, type ColumnLayout, visibleColumns } from "../lib/columns";
 import { END_ROW, type FeedAnchor } from "../lib/row-feed";
 import {
   clamp,
@@ -23,8 +26,25 @@ import {
   type WindowPlacement,
   windowSize,
 } from "../lib/row-window";
+import {
+  extendTo,
+  isSelected,
+  NO_SELECTION,
+  type Selection,
+  type SelectionState,
+  selectedCount,
+  setAnchor,
+  toggle,
+} from "../lib/selection";
 import { createSignal } from "../lib/signal";
-import { GRID_COMPONENTS, type GridContext, HeaderRow, RowCells } from "./grid-parts";
+import {
+  GRID_COMPONENTS,
+  type GridContext,
+  HeaderRow,
+  RowCells,
+  type RowClick,
+  tableMinWidth,
+} from "./grid-parts";
 import { type GridPosition, PositionLabel, RowScrollbar } from "./RowScrollbar";
 import type { Restore } from "./use-view-state";
 
@@ -48,6 +68,12 @@ export interface GridTableProps {
   onGoTo: (row: number) => void;
   /** Back/Forward restored a view: go to its row. */
   restore: Restore | null;
+  selection: SelectionState;
+  setSelection: Dispatch<SetStateAction<SelectionState>>;
+  /** The header checkbox with nothing selected: select every task matching the view. */
+  onSelectAll: () => void;
+  layout: ColumnLayout;
+  onResize: (id: ColumnId, width: number) => void;
 }
 
 /** Skeleton rows shown before the first answer says how many rows there are. */
@@ -68,7 +94,10 @@ const DRAG_SETTLE_MS = 400;
  * row `base`, plus a scrollbar for the whole list. See row-window.ts for the arithmetic.
  */
 export function GridTable(props: GridTableProps) {
-  const { store, tick, startRow, onRange, onTopRow, onOpen, onEdge, onGoTo } = props;
+  const { store, tick, startRow, onRange, onTopRow, onOpen, onEdge, onGoTo, setSelection, layout } = props;
+  const selection = props.selection.selection;
+  const columns = useMemo(() => visibleColumns(layout), [layout]);
+  const minWidth = useMemo(() => tableMinWidth(layout, columns), [layout, columns]);
   const rowCount = store?.total ?? SKELETON_ROWS;
   const count = windowSize(rowCount);
   const [rawBase, setBase] = useState(0);
@@ -293,6 +322,26 @@ export function GridTable(props: GridTableProps) {
     [jumpTo],
   );
 
+  const taskIdAt = useCallback(
+    (row: number): string | undefined => {
+      const state = store?.rowAt(row);
+      return state?.kind === "row" && !state.deleting && !state.gone ? state.task.id : undefined;
+    },
+    [store],
+  );
+  /** The loaded rows' ids in [first, last]; rows not loaded are not in a range (nothing to name). */
+  const idsBetween = useCallback(
+    (first: number, last: number): string[] => {
+      const ids: string[] = [];
+      for (let row = first; row <= last; row++) {
+        const id = taskIdAt(row);
+        if (id !== undefined) ids.push(id);
+      }
+      return ids;
+    },
+    [taskIdAt],
+  );
+
   const openRow = useCallback(
     (row: number) => {
       const state = store?.rowAt(row);
@@ -316,9 +365,21 @@ export function GridTable(props: GridTableProps) {
         Home: 0,
         End: total - 1,
       };
-      if (event.key === "Enter" || event.key === " ") {
+      if (event.key === "Enter") {
         event.preventDefault();
         openRow(current);
+        return;
+      }
+      if (event.key === " ") {
+        event.preventDefault();
+        setActive(current);
+        const id = taskIdAt(current);
+        if (id !== undefined) setSelection((state) => toggle(state, id, current));
+        return;
+      }
+      if (event.key === "Escape" && !isEmptyState(selection)) {
+        event.preventDefault();
+        setSelection(NO_SELECTION);
         return;
       }
       const target = moves[event.key];
@@ -327,8 +388,14 @@ export function GridTable(props: GridTableProps) {
       const next = clamp(target, 0, total - 1);
       setActive(next);
       ensureVisible(next);
+      if (event.shiftKey) {
+        // Shift+arrows extend a range from where it started (the row they left, the first time).
+        setSelection((state) =>
+          extendTo(state.anchor === null ? setAnchor(state, current) : state, next, idsBetween),
+        );
+      }
     },
-    [active, store, position, ensureVisible, openRow],
+    [active, store, position, ensureVisible, openRow, taskIdAt, idsBetween, selection, setSelection],
   );
 
   const onFocus = useCallback(() => {
@@ -339,11 +406,21 @@ export function GridTable(props: GridTableProps) {
   }, [position]);
 
   const onRowClick = useCallback(
-    (row: number) => {
+    (row: number, click: RowClick) => {
       setActive(row);
+      if (click.shift) {
+        setSelection((state) => extendTo(state, row, idsBetween));
+        return;
+      }
+      const id = taskIdAt(row);
+      if (click.toggle) {
+        if (id !== undefined) setSelection((state) => toggle(state, id, row));
+        return;
+      }
+      setSelection((state) => setAnchor(state, row));
       openRow(row);
     },
-    [openRow],
+    [openRow, taskIdAt, idsBetween, setSelection],
   );
 
   const context = useMemo<GridContext>(
@@ -353,13 +430,31 @@ export function GridTable(props: GridTableProps) {
       store,
       active,
       selectedId: props.selectedId,
+      selection,
+      columns,
+      minWidth,
       onRowClick,
       onKeyDown,
       onFocus,
       tick,
     }),
-    [base, store, active, props.selectedId, onRowClick, onKeyDown, onFocus, tick],
+    [
+      base,
+      store,
+      active,
+      props.selectedId,
+      selection,
+      columns,
+      minWidth,
+      onRowClick,
+      onKeyDown,
+      onFocus,
+      tick,
+    ],
   );
+  const picked = selectedCount(selection);
+  const allState =
+    picked.value === 0 ? "none" : selection.kind === "all" && selection.except.size === 0 ? "all" : "some";
 
   const [gotoError, setGotoError] = useState<string | null>(null);
   const goTo = (text: string) => {
@@ -392,10 +487,30 @@ export function GridTable(props: GridTableProps) {
           computeItemKey={(index) => (base + index) % KEY_SLOTS}
           context={context}
           components={GRID_COMPONENTS}
-          fixedHeaderContent={() => <HeaderRow sort={props.sort} onSort={props.onSort} />}
-          itemContent={(index, _item, ctx) => (
-            <RowCells state={ctx.store ? ctx.store.rowAt(ctx.base + index) : { kind: "loading" }} />
+          fixedHeaderContent={() => (
+            <HeaderRow
+              sort={props.sort}
+              onSort={props.onSort}
+              columns={columns}
+              widths={layout.widths}
+              onResize={props.onResize}
+              allState={allState}
+              matching={formatCount(store?.total ?? 0)}
+              onSelectAll={() => (allState === "none" ? props.onSelectAll() : setSelection(NO_SELECTION))}
+            />
           )}
+          itemContent={(index, _item, ctx) => {
+            const row = ctx.base + index;
+            const state = ctx.store ? ctx.store.rowAt(row) : ({ kind: "loading" } as const);
+            return (
+              <RowCells
+                state={state}
+                columns={ctx.columns}
+                checked={state.kind === "row" && isSelected(ctx.selection, state.task.id)}
+                onCheck={(click) => ctx.onRowClick(row, click)}
+              />
+            );
+          }}
           totalListHeightChanged={() => setHeightTick((value) => value + 1)}
         />
         <RowScrollbar
@@ -436,4 +551,8 @@ export function GridTable(props: GridTableProps) {
       </div>
     </div>
   );
+}
+
+function isEmptyState(selection: Selection): boolean {
+  return selectedCount(selection).value === 0;
 }

@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState } from "react";
 import { isSearchableTerm, MIN_SEARCH_RUN } from "#contract/constants";
+import type { Facets } from "../lib/api";
 import { PRIORITIES, PRIORITY_LABELS, SORT_KEYS, SORT_LABELS, STATUS_LABELS, STATUSES } from "../lib/labels";
+import { formatCount } from "../lib/row-window";
 import { useWriteAccess } from "../lib/session";
 import { hasFilters, type ViewState } from "../lib/url-state";
+import { facetCount } from "./use-facets";
 import { type HistoryMode, useDebounced } from "./use-view-state";
 
 /** Typing waits this long before a request; the box shows that a search is pending meanwhile. */
@@ -16,6 +19,35 @@ interface ToolbarProps {
   onCreate: () => void;
   /** Assignees and tags seen in loaded rows, offered as the filters are typed. */
   suggestions?: { assignees: readonly string[]; tags: readonly string[] };
+  /** Counts for the current filters (GET /tasks/facets), shown in the chips; null while unknown. */
+  facets?: Facets | null;
+}
+
+/**
+ * A chip's count: "1,204", or "~1,204" when the facet is an estimate. The chip's name stays the
+ * value alone ("Done"); the count is its description, so a screen reader says both.
+ */
+function ChipCount({ id, count }: { id: string; count: { count: number; exact: boolean } | null }) {
+  // The room is kept while counts load, so their arrival never rewraps the filters.
+  if (!count) return <span className="chip-count" />;
+  return (
+    <span id={id} className={`chip-count${count.exact ? "" : " estimated"}`} data-exact={count.exact}>
+      {count.exact ? "" : "~"}
+      {formatCount(count.count)}
+      <span className="visually-hidden">
+        {" "}
+        {count.count === 1 ? "task" : "tasks"}
+        {count.exact ? "" : " (estimated)"}
+      </span>
+    </span>
+  );
+}
+
+/** Facet values not seen in the loaded rows yet go after those that were. */
+function withFacet(seen: readonly string[] | undefined, facet: Facets["assignee"] | undefined): string[] {
+  const names = new Set(seen ?? []);
+  for (const bucket of facet?.buckets ?? []) if (bucket.value) names.add(bucket.value);
+  return [...names];
 }
 
 function toggle<T>(list: readonly T[], item: T): T[] {
@@ -42,7 +74,7 @@ function useDraft(value: string, apply: (value: string) => void): [string, (valu
   return [draft, setDraft, draft.trim() !== value.trim()];
 }
 
-export function Toolbar({ view, loading, onChange, onCreate, suggestions }: ToolbarProps) {
+export function Toolbar({ view, loading, onChange, onCreate, suggestions, facets = null }: ToolbarProps) {
   const write = useWriteAccess();
   const [q, setQ, qTyping] = useDraft(view.q, (value) => onChange({ q: value }, "typing"));
   const [assignee, setAssignee, assigneeTyping] = useDraft(view.assignee, (value) =>
@@ -134,31 +166,43 @@ export function Toolbar({ view, loading, onChange, onCreate, suggestions }: Tool
       <div id="task-filters" className={`filters${filtersOpen ? " open" : ""}`}>
         <fieldset className="chips">
           <legend>Status</legend>
-          {STATUSES.map((status) => (
-            <button
-              key={status}
-              type="button"
-              className={`chip status-${status}`}
-              aria-pressed={view.status.includes(status)}
-              onClick={() => onChange({ status: toggle(view.status, status) })}
-            >
-              {STATUS_LABELS[status]}
-            </button>
-          ))}
+          {STATUSES.map((status) => {
+            const count = facetCount(facets, "status", status);
+            return (
+              <button
+                key={status}
+                type="button"
+                className={`chip status-${status}`}
+                aria-pressed={view.status.includes(status)}
+                aria-label={STATUS_LABELS[status]}
+                aria-describedby={count ? `facet-status-${status}` : undefined}
+                onClick={() => onChange({ status: toggle(view.status, status) })}
+              >
+                {STATUS_LABELS[status]}
+                <ChipCount id={`facet-status-${status}`} count={count} />
+              </button>
+            );
+          })}
         </fieldset>
         <fieldset className="chips">
           <legend>Priority</legend>
-          {PRIORITIES.map((priority) => (
-            <button
-              key={priority}
-              type="button"
-              className={`chip priority-${priority}`}
-              aria-pressed={view.priority.includes(priority)}
-              onClick={() => onChange({ priority: toggle(view.priority, priority) })}
-            >
-              {PRIORITY_LABELS[priority]}
-            </button>
-          ))}
+          {PRIORITIES.map((priority) => {
+            const count = facetCount(facets, "priority", priority);
+            return (
+              <button
+                key={priority}
+                type="button"
+                className={`chip priority-${priority}`}
+                aria-pressed={view.priority.includes(priority)}
+                aria-label={PRIORITY_LABELS[priority]}
+                aria-describedby={count ? `facet-priority-${priority}` : undefined}
+                onClick={() => onChange({ priority: toggle(view.priority, priority) })}
+              >
+                {PRIORITY_LABELS[priority]}
+                <ChipCount id={`facet-priority-${priority}`} count={count} />
+              </button>
+            );
+          })}
         </fieldset>
         <div className="text-filter">
           <label htmlFor="filter-assignee">Assignee</label>
@@ -172,9 +216,20 @@ export function Toolbar({ view, loading, onChange, onCreate, suggestions }: Tool
             placeholder="anyone"
           />
           <datalist id="assignee-suggestions">
-            {suggestions?.assignees.map((name) => (
-              <option key={name} value={name} />
-            ))}
+            {withFacet(suggestions?.assignees, facets?.assignee).map((name) => {
+              const count = facetCount(facets, "assignee", name);
+              return (
+                <option
+                  key={name}
+                  value={name}
+                  label={
+                    count?.count
+                      ? `${name} (${count.exact ? "" : "~"}${formatCount(count.count)})`
+                      : undefined
+                  }
+                />
+              );
+            })}
           </datalist>
         </div>
         <div className="text-filter">
@@ -189,9 +244,20 @@ export function Toolbar({ view, loading, onChange, onCreate, suggestions }: Tool
             placeholder="any"
           />
           <datalist id="tag-suggestions">
-            {suggestions?.tags.map((name) => (
-              <option key={name} value={name} />
-            ))}
+            {withFacet(suggestions?.tags, facets?.tag).map((name) => {
+              const count = facetCount(facets, "tag", name);
+              return (
+                <option
+                  key={name}
+                  value={name}
+                  label={
+                    count?.count
+                      ? `${name} (${count.exact ? "" : "~"}${formatCount(count.count)})`
+                      : undefined
+                  }
+                />
+              );
+            })}
           </datalist>
         </div>
         <fieldset className="due-filter">

@@ -1,6 +1,8 @@
-import type { KeyboardEvent, ReactNode } from "react";
+import type { KeyboardEvent, MouseEvent, PointerEvent, ReactNode } from "react";
 import type { TableComponents } from "react-virtuoso";
+import type { Task } from "../lib/api";
 import type { BlockStore, RowState } from "../lib/block-store";
+import { type ColumnId, type ColumnLayout, clampWidth } from "../lib/columns";
 import {
   FIRST_DIRECTION,
   formatDate,
@@ -11,7 +13,14 @@ import {
   type SortKey,
   STATUS_LABELS,
 } from "../lib/labels";
+import { isSelected, type Selection } from "../lib/selection";
 import { formatSort, parseSort } from "../lib/url-state";
+
+/** How a row was clicked: Shift extends a range, Ctrl/Cmd (or the checkbox) toggles one row. */
+export interface RowClick {
+  shift: boolean;
+  toggle: boolean;
+}
 
 export interface GridContext {
   base: number;
@@ -19,36 +28,85 @@ export interface GridContext {
   store: BlockStore | null;
   active: number | null;
   selectedId: string | null;
-  onRowClick: (row: number) => void;
+  selection: Selection;
+  columns: ColumnId[];
+  onRowClick: (row: number, click: RowClick) => void;
   onKeyDown: (event: KeyboardEvent<HTMLTableElement>) => void;
   onFocus: () => void;
+  /** The table's least width: the columns' set widths plus room for the title. */
+  minWidth: number | undefined;
   /** Changes when rows arrive, so Virtuoso re-renders the cells. */
   tick: number;
 }
 
 export interface Column {
-  id: string;
+  id: ColumnId;
   label: string;
   sortKey?: SortKey;
   /** Hidden on narrow screens (see grid.css). */
   wide?: boolean;
   /** The header on a phone, where the full label and its sort arrows do not fit. */
   short?: string;
+  /** The stylesheet's width (none: the column takes the room left). */
+  width?: number;
+  /** Its cells' class (`col-<css>`), which the stylesheet sizes. */
+  css: string;
 }
 
-export const COLUMNS: Column[] = [
-  { id: "title", label: "Title", sortKey: "title" },
-  { id: "status", label: "Status", sortKey: "status" },
-  { id: "priority", label: "Priority", sortKey: "priority", short: "Prio." },
-  { id: "assignee", label: "Assignee", wide: true },
-  { id: "tags", label: "Tags", wide: true },
-  { id: "due", label: "Due", sortKey: "dueAt" },
-  { id: "updated", label: "Updated", sortKey: "updatedAt", wide: true },
-  { id: "created", label: "Created", sortKey: "createdAt", wide: true },
-];
+export const COLUMNS: Record<ColumnId, Column> = {
+  title: { id: "title", css: "title", label: "Title", sortKey: "title" },
+  status: { id: "status", css: "status", label: "Status", sortKey: "status", width: 118 },
+  priority: {
+    id: "priority",
+    css: "priority",
+    label: "Priority",
+    sortKey: "priority",
+    short: "Prio.",
+    width: 96,
+  },
+  assignee: { id: "assignee", css: "assignee", label: "Assignee", wide: true, width: 140 },
+  tags: { id: "tags", css: "tags", label: "Tags", wide: true, width: 180 },
+  dueAt: { id: "dueAt", css: "due", label: "Due", sortKey: "dueAt", width: 116 },
+  updatedAt: {
+    id: "updatedAt",
+    css: "updated",
+    label: "Updated",
+    sortKey: "updatedAt",
+    wide: true,
+    width: 116,
+  },
+  createdAt: {
+    id: "createdAt",
+    css: "created",
+    label: "Created",
+    sortKey: "createdAt",
+    wide: true,
+    width: 116,
+  },
+};
+
+/** The selection checkbox column. */
+const SELECT_WIDTH = 36;
+/** What the title keeps when the other columns are widened past the grid. */
+const TITLE_MIN = 160;
+
+/**
+ * The table's least width once the person has set widths (it scrolls sideways below it); none
+ * otherwise, so the stylesheet's widths and the phone layout (which hides columns) apply as before.
+ */
+export function tableMinWidth(layout: ColumnLayout, columns: readonly ColumnId[]): number | undefined {
+  if (!columns.some((id) => layout.widths[id] !== undefined)) return undefined;
+  let sum = SELECT_WIDTH;
+  for (const id of columns) sum += layout.widths[id] ?? COLUMNS[id].width ?? TITLE_MIN;
+  return sum;
+}
 
 export function rowId(row: number): string {
   return `task-row-${row}`;
+}
+
+function columnClass(column: Column): string {
+  return `col-${column.css}${column.wide ? " wide" : ""}`;
 }
 
 function nextSort(current: string, key: SortKey, first: "asc" | "desc"): string {
@@ -67,19 +125,114 @@ function SortIcon({ direction }: { direction: "asc" | "desc" | null }) {
   );
 }
 
-export function HeaderRow({ sort, onSort }: { sort: string; onSort: (sort: string) => void }) {
+const RESIZE_STEP = 16;
+
+/**
+ * The edge of a header cell: dragged with a pointer, or focused and moved with the arrow keys
+ * (a focusable separator, as the ARIA window-splitter pattern has it).
+ */
+function ResizeHandle({
+  column,
+  width,
+  onResize,
+}: {
+  column: Column;
+  width: number | undefined;
+  onResize: (id: ColumnId, width: number) => void;
+}) {
+  const current = (element: HTMLElement) =>
+    width ?? element.parentElement?.getBoundingClientRect().width ?? column.width ?? TITLE_MIN;
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
+    event.preventDefault();
+    event.stopPropagation();
+    const handle = event.currentTarget;
+    const start = current(handle);
+    const x = event.clientX;
+    handle.setPointerCapture(event.pointerId);
+    const move = (next: globalThis.PointerEvent) => onResize(column.id, start + next.clientX - x);
+    const up = () => {
+      handle.removeEventListener("pointermove", move);
+      handle.removeEventListener("pointerup", up);
+      handle.removeEventListener("pointercancel", up);
+    };
+    handle.addEventListener("pointermove", move);
+    handle.addEventListener("pointerup", up);
+    handle.addEventListener("pointercancel", up);
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const by = event.key === "ArrowRight" ? RESIZE_STEP : event.key === "ArrowLeft" ? -RESIZE_STEP : 0;
+    if (!by) return;
+    event.preventDefault();
+    event.stopPropagation();
+    onResize(column.id, current(event.currentTarget) + by);
+  };
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a focusable, movable splitter has no native element; <hr> cannot take focus or keys.
+    <div
+      role="separator"
+      aria-orientation="vertical"
+      aria-label={`Resize the ${column.label} column`}
+      aria-valuenow={width !== undefined ? clampWidth(width) : undefined}
+      tabIndex={0}
+      className="resize-handle"
+      data-testid={`resize-${column.css}`}
+      onPointerDown={onPointerDown}
+      onClick={(event) => event.stopPropagation()}
+      onKeyDown={onKeyDown}
+    />
+  );
+}
+
+export interface HeaderProps {
+  sort: string;
+  onSort: (sort: string) => void;
+  columns: readonly ColumnId[];
+  widths: ColumnLayout["widths"];
+  onResize: (id: ColumnId, width: number) => void;
+  /** The header checkbox: everything matching selected, some, or none. */
+  allState: "all" | "some" | "none";
+  onSelectAll: () => void;
+  /** How many match (the checkbox's label). */
+  matching: string;
+}
+
+export function HeaderRow({
+  sort,
+  onSort,
+  columns,
+  widths,
+  onResize,
+  allState,
+  onSelectAll,
+  matching,
+}: HeaderProps) {
   const current = parseSort(sort);
   return (
     <tr className="header-row">
-      {COLUMNS.map((column) => {
+      <th className="col-select" scope="col">
+        <input
+          type="checkbox"
+          className="select-box"
+          aria-label={allState === "none" ? `Select all ${matching} matching tasks` : "Clear the selection"}
+          checked={allState === "all"}
+          ref={(box) => {
+            if (box) box.indeterminate = allState === "some";
+          }}
+          onChange={onSelectAll}
+        />
+      </th>
+      {columns.map((id) => {
+        const column = COLUMNS[id];
         const sorted = column.sortKey === current.key ? current.direction : null;
         const ariaSort = sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : undefined;
+        const width = widths[id];
         return (
           <th
-            key={column.id}
-            className={`col-${column.id}${column.wide ? " wide" : ""}`}
+            key={id}
+            className={columnClass(column)}
             aria-sort={ariaSort}
             scope="col"
+            style={width !== undefined ? { width } : undefined}
           >
             {column.sortKey ? (
               <button
@@ -105,6 +258,7 @@ export function HeaderRow({ sort, onSort }: { sort: string; onSort: (sort: strin
             ) : (
               column.label
             )}
+            <ResizeHandle column={column} width={width} onResize={onResize} />
           </th>
         );
       })}
@@ -114,27 +268,81 @@ export function HeaderRow({ sort, onSort }: { sort: string; onSort: (sort: strin
 
 function Cell({ column, children, title }: { column: Column; children: ReactNode; title?: string }) {
   return (
-    <td className={`col-${column.id}${column.wide ? " wide" : ""}`} title={title}>
+    <td className={columnClass(column)} title={title}>
       {children}
     </td>
   );
 }
 
-const [TITLE, STATUS, PRIORITY, ASSIGNEE, TAGS, DUE, UPDATED, CREATED] = COLUMNS as [
-  Column,
-  Column,
-  Column,
-  Column,
-  Column,
-  Column,
-  Column,
-  Column,
-];
+const CELLS: Record<ColumnId, (task: Task, state: RowState & { kind: "row" }) => ReactNode> = {
+  title: (task, state) => (
+    <Cell column={COLUMNS.title} title={task.title}>
+      <span className="title-text">{task.title}</span>
+      {state.deleting && <span className="badge deleting">deleting…</span>}
+      {state.gone && <span className="badge deleting">deleted</span>}
+    </Cell>
+  ),
+  status: (task) => (
+    <Cell column={COLUMNS.status}>
+      <span className={`badge status-${task.status}`}>{STATUS_LABELS[task.status]}</span>
+    </Cell>
+  ),
+  priority: (task) => (
+    <Cell column={COLUMNS.priority}>
+      <span className={`badge priority-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
+    </Cell>
+  ),
+  assignee: (task) => (
+    <Cell column={COLUMNS.assignee} title={task.assignee ?? undefined}>
+      {task.assignee ?? <span className="muted">—</span>}
+    </Cell>
+  ),
+  tags: (task) => (
+    <Cell column={COLUMNS.tags} title={task.tags.join(", ")}>
+      {task.tags.length ? (
+        task.tags.map((tag) => (
+          <span key={tag} className="tag">
+            {tag}
+          </span>
+        ))
+      ) : (
+        <span className="muted">—</span>
+      )}
+    </Cell>
+  ),
+  dueAt: (task) => (
+    <Cell column={COLUMNS.dueAt} title={formatDateTime(task.dueAt)}>
+      <span className="label-full">{formatDate(task.dueAt)}</span>
+      <span className="label-short">{formatShortDate(task.dueAt)}</span>
+    </Cell>
+  ),
+  updatedAt: (task) => <Cell column={COLUMNS.updatedAt}>{formatDate(task.updatedAt)}</Cell>,
+  createdAt: (task) => (
+    <Cell column={COLUMNS.createdAt} title={formatDateTime(task.createdAt)}>
+      {formatDate(task.createdAt)}
+    </Cell>
+  ),
+};
 
-export function RowCells({ state }: { state: RowState }) {
+function stopForModifiers(event: MouseEvent) {
+  // A shift-click would otherwise select the text between the two rows.
+  if (event.shiftKey) event.preventDefault();
+}
+
+export function RowCells({
+  state,
+  columns,
+  checked,
+  onCheck,
+}: {
+  state: RowState;
+  columns: readonly ColumnId[];
+  checked: boolean;
+  onCheck: (click: RowClick) => void;
+}) {
   if (state.kind === "error") {
     return (
-      <td colSpan={COLUMNS.length} className="row-error">
+      <td colSpan={columns.length + 1} className="row-error">
         These rows could not be loaded.
       </td>
     );
@@ -142,8 +350,9 @@ export function RowCells({ state }: { state: RowState }) {
   if (state.kind === "loading") {
     return (
       <>
-        {COLUMNS.map((column) => (
-          <td key={column.id} className={`col-${column.id}${column.wide ? " wide" : ""}`}>
+        <td className="col-select" />
+        {columns.map((id) => (
+          <td key={id} className={columnClass(COLUMNS[id])}>
             <span className="skeleton" />
           </td>
         ))}
@@ -153,53 +362,43 @@ export function RowCells({ state }: { state: RowState }) {
   const { task } = state;
   return (
     <>
-      <Cell column={TITLE} title={task.title}>
-        <span className="title-text">{task.title}</span>
-        {state.deleting && <span className="badge deleting">deleting…</span>}
-        {state.gone && <span className="badge deleting">deleted</span>}
-      </Cell>
-      <Cell column={STATUS}>
-        <span className={`badge status-${task.status}`}>{STATUS_LABELS[task.status]}</span>
-      </Cell>
-      <Cell column={PRIORITY}>
-        <span className={`badge priority-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
-      </Cell>
-      <Cell column={ASSIGNEE} title={task.assignee ?? undefined}>
-        {task.assignee ?? <span className="muted">—</span>}
-      </Cell>
-      <Cell column={TAGS} title={task.tags.join(", ")}>
-        {task.tags.length ? (
-          task.tags.map((tag) => (
-            <span key={tag} className="tag">
-              {tag}
-            </span>
-          ))
-        ) : (
-          <span className="muted">—</span>
-        )}
-      </Cell>
-      <Cell column={DUE} title={formatDateTime(task.dueAt)}>
-        <span className="label-full">{formatDate(task.dueAt)}</span>
-        <span className="label-short">{formatShortDate(task.dueAt)}</span>
-      </Cell>
-      <Cell column={UPDATED}>{formatDate(task.updatedAt)}</Cell>
-      <Cell column={CREATED} title={formatDateTime(task.createdAt)}>
-        {formatDate(task.createdAt)}
-      </Cell>
+      <td className="col-select">
+        <input
+          type="checkbox"
+          className="select-box"
+          tabIndex={-1}
+          aria-label={`Select “${task.title}”`}
+          checked={checked}
+          onMouseDown={stopForModifiers}
+          onClick={(event) => {
+            event.stopPropagation();
+            onCheck({ shift: event.shiftKey, toggle: true });
+          }}
+          onChange={() => {}}
+        />
+      </td>
+      {columns.map((id) => (
+        <CellFor key={id} id={id} task={task} state={state} />
+      ))}
     </>
   );
+}
+
+function CellFor({ id, task, state }: { id: ColumnId; task: Task; state: RowState & { kind: "row" } }) {
+  return CELLS[id](task, state);
 }
 
 export const GRID_COMPONENTS: TableComponents<unknown, GridContext> = {
   Table: ({ context, style, children }) => (
     <table
       id="task-grid"
-      style={style}
+      style={{ ...style, minWidth: context?.minWidth }}
       className="grid-table"
       role="grid"
       aria-label="Tasks"
+      aria-multiselectable={true}
       aria-rowcount={context ? context.total + 1 : -1}
-      aria-colcount={COLUMNS.length}
+      aria-colcount={(context?.columns.length ?? 0) + 1}
       aria-activedescendant={context?.active != null ? rowId(context.active) : undefined}
       tabIndex={0}
       onKeyDown={context?.onKeyDown}
@@ -213,9 +412,11 @@ export const GRID_COMPONENTS: TableComponents<unknown, GridContext> = {
     const row = (context?.base ?? 0) + local;
     const state = context?.store?.rowAt(row);
     const taskId = state?.kind === "row" ? state.task.id : undefined;
+    const picked = taskId !== undefined && context !== undefined && isSelected(context.selection, taskId);
     const classes = ["grid-row"];
     if (context?.active === row) classes.push("active");
     if (taskId !== undefined && taskId === context?.selectedId) classes.push("selected");
+    if (picked) classes.push("picked");
     if (state?.kind === "row" && (state.deleting || state.gone)) classes.push("deleting");
     return (
       <tr
@@ -223,11 +424,14 @@ export const GRID_COMPONENTS: TableComponents<unknown, GridContext> = {
         id={rowId(row)}
         className={classes.join(" ")}
         aria-rowindex={row + 2}
-        aria-selected={context?.active === row}
+        aria-selected={taskId !== undefined ? picked : undefined}
         aria-busy={state?.kind === "loading" ? true : undefined}
         data-row={row}
         data-task-id={taskId}
-        onClick={() => context?.onRowClick(row)}
+        onMouseDown={stopForModifiers}
+        onClick={(event) =>
+          context?.onRowClick(row, { shift: event.shiftKey, toggle: event.ctrlKey || event.metaKey })
+        }
       />
     );
   },

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { JobProgress } from "#contract/live";
 import type { Task } from "../lib/api";
 import { type LiveCounters, LiveFeed, type LiveStatus } from "../lib/live";
 import type { RowFeed } from "../lib/row-feed";
@@ -30,14 +31,19 @@ export interface LiveState {
  * Connects the grid to the live feed after the page is up (never before the first rows): visible
  * rows change in place, new tasks are counted, and `resync` reloads the rows when events were lost.
  */
-export function useLive(feed: RowFeed, view: ViewState, resync: () => void): LiveState {
+export function useLive(
+  feed: RowFeed,
+  view: ViewState,
+  resync: () => void,
+  onJob?: (job: JobProgress) => void,
+): LiveState {
   const editingId = view.task;
   const [status, setStatus] = useState<LiveStatus>("connecting");
   const [counters, setCounters] = useState<LiveCounters | null>(null);
   const [newCount, setNewCount] = useState(0);
   const [remoteChange, setRemoteChange] = useState<RemoteChange | null>(null);
-  const latest = useRef({ feed, view, resync });
-  latest.current = { feed, view, resync };
+  const latest = useRef({ feed, view, resync, onJob });
+  latest.current = { feed, view, resync, onJob };
   const own = useRef(new Map<string, number>());
 
   useEffect(() => {
@@ -50,7 +56,10 @@ export function useLive(feed: RowFeed, view: ViewState, resync: () => void): Liv
           latest.current.resync();
           return;
         }
-        if (event.type === "job.progress") return;
+        if (event.type === "job.progress") {
+          latest.current.onJob?.(event.job);
+          return;
+        }
         const mine = (own.current.get(event.id) ?? -1) >= ("version" in event ? event.version : Infinity);
         if (event.type === "task.created") {
           const shown = rows.shown?.applyRemote(event.task) ?? false;

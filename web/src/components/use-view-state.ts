@@ -23,7 +23,44 @@ interface Pending {
   field: string;
 }
 
+const LAST_VIEW_KEY = "task-grid.last-view";
+
+/** Remembers the view for the next visit (the drawer excepted: a task may be gone by then). */
+function remember(view: ViewState) {
+  try {
+    localStorage.setItem(LAST_VIEW_KEY, serializeViewState({ ...view, task: null }));
+  } catch {
+    // No storage (private mode, quota): the next visit starts from the default view.
+  }
+}
+
+/**
+ * The view a visit starts with: the URL's, or, when the site is opened bare, the one the person
+ * left last time (written into the URL, so that it can be shared and Back stays within the page).
+ */
+function initialView(): ViewState {
+  if (!window.location.search) {
+    let last: string | null = null;
+    try {
+      last = localStorage.getItem(LAST_VIEW_KEY);
+    } catch {
+      last = null;
+    }
+    if (last?.startsWith("?")) {
+      const view = parseViewState(last);
+      window.history.replaceState(
+        window.history.state,
+        "",
+        `${window.location.pathname}${serializeViewState(view)}${window.location.hash}`,
+      );
+      return view;
+    }
+  }
+  return parseViewState(window.location.search);
+}
+
 function write(view: ViewState, push: boolean, state: unknown = null) {
+  remember(view);
   const url = `${window.location.pathname}${serializeViewState(view)}${window.location.hash}`;
   if (push) window.history.pushState(state, "", url);
   else if (url !== `${window.location.pathname}${window.location.search}${window.location.hash}`) {
@@ -43,7 +80,7 @@ export function useViewState(): [
   (patch: Partial<ViewState>, mode?: HistoryMode) => void,
   Restore | null,
 ] {
-  const [view, setView] = useState<ViewState>(() => parseViewState(window.location.search));
+  const [view, setView] = useState<ViewState>(initialView);
   const [restore, setRestore] = useState<Restore | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const pending = useRef<Pending | null>(null);

@@ -3,7 +3,10 @@
 // validator ships to the browser.
 import type { z } from "zod";
 import type { HistoryEntry, HistoryPage } from "#contract/audit";
+import type { ExportFormat } from "#contract/constants";
 import { etagOf, LIST_FILTER_KEYS, LIST_SET_FILTERS, REQUEST_HEADERS } from "#contract/constants";
+import type { Facets } from "#contract/facets";
+import type { BulkActionInput, ImportProblem, Job } from "#contract/jobs";
 import type {
   CreateTaskInput,
   ErrorBody,
@@ -13,10 +16,26 @@ import type {
   UpdateTaskInput,
 } from "#contract/schemas";
 import type { SeedProgress } from "#contract/seed";
+import type { SelectionInput, TaskFilterInput } from "#contract/selection";
+import type { CreateViewInput, UpdateViewInput, View } from "#contract/views";
 import type { PageRequest } from "./block-store";
 import { accessToken } from "./session";
 
-export type { HistoryEntry, HistoryPage, Task, TaskPage, TaskStats };
+export type {
+  BulkActionInput,
+  ExportFormat,
+  Facets,
+  HistoryEntry,
+  HistoryPage,
+  ImportProblem,
+  Job,
+  SelectionInput,
+  Task,
+  TaskFilterInput,
+  TaskPage,
+  TaskStats,
+  View,
+};
 export type NewTask = z.input<typeof CreateTaskInput>;
 export type TaskPatch = Omit<z.input<typeof UpdateTaskInput>, "version">;
 
@@ -62,19 +81,29 @@ export interface ListParams {
   q?: string;
 }
 
+/**
+ * A view's filters (and sort) as the list query's strings (`status: "todo,done"`): the shape of
+ * GET /tasks's query, a bulk selection's or export's `filter` and a saved view's `query`.
+ */
+export function filterOf(params: ListParams, { sort = true } = {}): Record<string, string> {
+  const filter: Record<string, string> = {};
+  if (sort && params.sort) filter.sort = params.sort;
+  for (const key of LIST_FILTER_KEYS) {
+    const value = params[key];
+    if (value === undefined) continue;
+    if ((LIST_SET_FILTERS as readonly string[]).includes(key)) {
+      if (value.length) filter[key] = (value as readonly string[]).join(",");
+    } else if ((value as string).trim()) filter[key] = (value as string).trim();
+  }
+  return filter;
+}
+
 export function listQueryString(params: ListParams, page: PageRequest): string {
   const search = new URLSearchParams();
   search.set("limit", String(page.limit));
   if (page.cursor !== undefined) search.set("cursor", page.cursor);
   if (page.offset !== undefined) search.set("offset", String(page.offset));
-  if (params.sort) search.set("sort", params.sort);
-  for (const key of LIST_FILTER_KEYS) {
-    const value = params[key];
-    if (value === undefined) continue;
-    if ((LIST_SET_FILTERS as readonly string[]).includes(key)) {
-      if (value.length) search.set(key, (value as readonly string[]).join(","));
-    } else if ((value as string).trim()) search.set(key, (value as string).trim());
-  }
+  for (const [key, value] of Object.entries(filterOf(params))) search.set(key, value);
   return search.toString();
 }
 
@@ -179,4 +208,98 @@ export async function getTaskHistory(
   if (cursor) search.set("cursor", cursor);
   const response = await call(`/tasks/${encodeURIComponent(id)}/history?${search}`, { signal });
   return (await response.json()) as HistoryPage;
+}
+
+// Work on many tasks at once (bulk edits, exports, imports) runs as jobs: each call answers with
+// the job at once (202), and its progress is read with getJob (or arrives over the live feed).
+
+async function jobOf(response: Response): Promise<Job> {
+  return ((await response.json()) as { job: Job }).job;
+}
+
+function postJson(path: string, body: unknown): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+export async function startBulk(selection: SelectionInput, action: BulkActionInput): Promise<Job> {
+  return jobOf(await postJson("/tasks/bulk", { selection, action }));
+}
+
+export async function startExport(filter: TaskFilterInput, format: ExportFormat): Promise<Job> {
+  return jobOf(await postJson("/tasks/export", { filter, format }));
+}
+
+export async function getJob(id: string, signal?: AbortSignal): Promise<Job> {
+  return jobOf(await call(`/jobs/${encodeURIComponent(id)}`, { signal }));
+}
+
+export async function cancelJob(id: string): Promise<Job> {
+  return jobOf(await call(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE" }));
+}
+
+/** A finished export's file, fetched with the bearer token (a plain link could not send it). */
+export async function downloadExport(job: Job): Promise<{ blob: Blob; filename: string }> {
+  const response = await call(job.download ?? `/jobs/${encodeURIComponent(job.id)}/download`, {
+    headers: { accept: "text/csv, application/x-ndjson, */*" },
+  });
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const named = /filename="?([^";]+)"?/i.exec(disposition)?.[1];
+  return { blob: await response.blob(), filename: named ?? `tasks-${job.id}.${job.format ?? "csv"}` };
+}
+
+/**
+ * POST /tasks/import: every row valid starts a job that creates them all; otherwise an ApiError
+ * (422 `invalid_import`) whose details name each problem's line and column (`importProblems`).
+ */
+export async function importCsv(csv: Blob | string): Promise<Job> {
+  return jobOf(
+    await call("/tasks/import", { method: "POST", headers: { "content-type": "text/csv" }, body: csv }),
+  );
+}
+
+/** The import's problems, by line and column, from the error it answered with. */
+export function importProblems(error: ApiError): ImportProblem[] {
+  return error.details.map((detail) => {
+    const problem = detail as Partial<ImportProblem> & { path: string; message: string };
+    return {
+      path: detail.path,
+      message: detail.message,
+      line: typeof problem.line === "number" ? problem.line : 0,
+      column: typeof problem.column === "string" ? problem.column : null,
+    };
+  });
+}
+
+export async function getFacets(params: ListParams, signal?: AbortSignal): Promise<Facets> {
+  const search = new URLSearchParams(filterOf(params, { sort: false }));
+  return (await (await call(`/tasks/facets?${search}`, { signal })).json()) as Facets;
+}
+
+export async function listViews(signal?: AbortSignal): Promise<View[]> {
+  return ((await (await call("/views", { signal })).json()) as { items: View[] }).items;
+}
+
+export async function getView(id: string, signal?: AbortSignal): Promise<View> {
+  return (await (await call(`/views/${encodeURIComponent(id)}`, { signal })).json()) as View;
+}
+
+export async function createView(input: CreateViewInput): Promise<View> {
+  return (await (await postJson("/views", input)).json()) as View;
+}
+
+export async function updateView(id: string, patch: UpdateViewInput): Promise<View> {
+  const response = await call(`/views/${encodeURIComponent(id)}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  return (await response.json()) as View;
+}
+
+export async function deleteView(id: string): Promise<void> {
+  await call(`/views/${encodeURIComponent(id)}`, { method: "DELETE" });
 }

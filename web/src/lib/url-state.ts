@@ -28,6 +28,8 @@ export interface ViewState {
   row: number;
   /** Open detail drawer: a task id, "new", or null. */
   task: string | null;
+  /** The saved view this came from (its id, a UUID), or null. */
+  view: string | null;
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -41,7 +43,10 @@ export const DEFAULT_VIEW: ViewState = {
   q: "",
   row: 0,
   task: null,
+  view: null,
 };
+
+const VIEW_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -94,6 +99,7 @@ export function parseViewState(search: string): ViewState {
     q: (params.get("q") ?? "").slice(0, MAX_QUERY),
     row: Number.isSafeInteger(row) && row > 0 ? row : 0,
     task: task === "new" || (task !== null && TASK_ID_PATTERN.test(task)) ? task : null,
+    view: VIEW_ID.test(params.get("view") ?? "") ? (params.get("view") as string).toLowerCase() : null,
   };
 }
 
@@ -110,6 +116,7 @@ export function serializeViewState(view: ViewState): string {
   if (view.q.trim()) params.set("q", view.q.trim());
   if (view.row > 0) params.set("row", String(view.row));
   if (view.task) params.set("task", view.task);
+  if (view.view) params.set("view", view.view);
   const text = params.toString().replaceAll("%2C", ",");
   return text ? `?${text}` : "";
 }
@@ -170,4 +177,38 @@ export function matchesView(task: Task, view: ViewState): boolean {
   if (assignee !== undefined && task.assignee !== assignee) return false;
   if (tag !== undefined && !task.tags.includes(tag)) return false;
   return q === undefined || task.title.toLowerCase().includes(q.toLowerCase());
+}
+
+/** Whether a URL names any filter, sort or search (else a saved view's own query applies). */
+export function urlHasQuery(search: string): boolean {
+  const params = new URLSearchParams(search);
+  return ["sort", "status", "priority", "assignee", "tag", "dueFrom", "dueTo", "q"].some((key) =>
+    params.has(key),
+  );
+}
+
+/** The local day ("YYYY-MM-DD") an instant falls on, `days` later. */
+function localDay(instant: string, days = 0): string {
+  const date = new Date(instant);
+  if (Number.isNaN(date.getTime())) return "";
+  date.setDate(date.getDate() + days);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/**
+ * A saved view's query (the list query's strings, as `filterOf` writes them) as the grid's view
+ * fields: the inverse of listParams, due instants back to whole local days.
+ */
+export function viewFromQuery(query: Record<string, string>): Omit<ViewState, "row" | "task" | "view"> {
+  const search = new URLSearchParams();
+  for (const key of ["sort", "status", "priority", "assignee", "tag", "q"]) {
+    const value = query[key];
+    if (value) search.set(key, value);
+  }
+  if (query.dueAfter) search.set("dueFrom", localDay(query.dueAfter));
+  // dueBefore excludes its instant: the last day included is the one before it.
+  if (query.dueBefore) search.set("dueTo", localDay(query.dueBefore, -1));
+  const { row: _row, task: _task, view: _view, ...fields } = parseViewState(`?${search}`);
+  return fields;
 }

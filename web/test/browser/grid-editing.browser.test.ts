@@ -67,7 +67,7 @@ describe("finding tasks", () => {
     await threeTasks(tag);
     const { page } = await open("/");
     await page.waitForSelector(LOADED_ROW);
-    await page.getByLabel("Tag").fill(tag);
+    await page.getByLabel("Tag", { exact: true }).fill(tag);
     await waitForTitles(page, [`charlie ${tag}`, `alpha ${tag}`, `bravo ${tag}`]);
     await page.waitForURL(new RegExp(`tag=${tag}`));
     await page.close();
@@ -109,7 +109,7 @@ describe("finding tasks", () => {
     await page.getByRole("button", { name: "Clear filters" }).first().click();
     await page.waitForSelector(LOADED_ROW);
     await page.waitForURL((url) => !url.search.includes("tag="));
-    expect(await page.getByLabel("Tag").inputValue()).toBe("");
+    expect(await page.getByLabel("Tag", { exact: true }).inputValue()).toBe("");
     expect(await page.locator(".search.pending").count()).toBe(0);
     await page.close();
   });

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { API_URL, ApiError, listQueryString, listTasks, updateTask } from "../../src/lib/api";
+import {
+  API_URL,
+  ApiError,
+  filterOf,
+  getFacets,
+  importCsv,
+  importProblems,
+  listQueryString,
+  listTasks,
+  startBulk,
+  updateTask,
+} from "../../src/lib/api";
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -75,5 +86,68 @@ describe("api client", () => {
     );
     const error = await listTasks({}, { limit: 10, offset: 0 }).catch((caught: unknown) => caught);
     expect((error as Error).name).toBe("AbortError");
+  });
+
+  it("when a view becomes a filter, then it is the list query's strings (sets joined, blanks left out)", () => {
+    expect(
+      filterOf({ sort: "title", status: ["todo", "blocked"], priority: [], assignee: " ana ", tag: "" }),
+    ).toEqual({
+      sort: "title",
+      status: "todo,blocked",
+      assignee: "ana",
+    });
+    expect(filterOf({ sort: "title", q: "inv" }, { sort: false })).toEqual({ q: "inv" });
+  });
+
+  it("when a bulk job is started, then the selection and action are posted as JSON and the job comes back", async () => {
+    const fetch = vi.fn(async () =>
+      Response.json(
+        { job: { id: "6f1c7a52-3f0b-4d7e-9c61-1b2a3c4d5e6f", state: "queued", total: 0, done: 0 } },
+        { status: 202 },
+      ),
+    );
+    vi.stubGlobal("fetch", fetch);
+    const job = await startBulk({ filter: { status: "todo" }, except: ["7"] }, { set: { status: "done" } });
+    expect(job.state).toBe("queued");
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe(`${API_URL}/tasks/bulk`);
+    expect(init.method).toBe("POST");
+    expect(JSON.parse(String(init.body))).toEqual({
+      selection: { filter: { status: "todo" }, except: ["7"] },
+      action: { set: { status: "done" } },
+    });
+  });
+
+  it("when facets are asked for, then the filters go in the query without the sort", async () => {
+    const fetch = vi.fn(async () => Response.json({}));
+    vi.stubGlobal("fetch", fetch);
+    await getFacets({ sort: "-title", status: ["done"], tag: "ops" });
+    const [url] = fetch.mock.calls[0] as unknown as [string];
+    expect(url).toBe(`${API_URL}/tasks/facets?status=done&tag=ops`);
+  });
+
+  it("when an import is refused, then its problems come back by line and column", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () =>
+        Response.json(
+          {
+            error: {
+              code: "invalid_import",
+              message: "Nothing was imported: 1 problem",
+              details: [
+                { path: "line 3, status", message: "must be one of todo, …", line: 3, column: "status" },
+              ],
+            },
+          },
+          { status: 422 },
+        ),
+      ),
+    );
+    const error = await importCsv("title,status\na,b\n").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(importProblems(error as ApiError)).toEqual([
+      { path: "line 3, status", message: "must be one of todo, …", line: 3, column: "status" },
+    ]);
   });
 });
