@@ -43,10 +43,19 @@ async function applyBudget(client: pg.PoolClient): Promise<void> {
 /** A pooled connection with the current budget applied; connection failures become a 503. */
 async function connect(): Promise<pg.PoolClient> {
   let client: pg.PoolClient;
+  const current = getPool();
+  // Every connection busy: this request queues for one (the ops page shows how often and how long).
+  const waitStarted =
+    current.idleCount === 0 && current.totalCount >= config.PG_POOL_MAX ? performance.now() : 0;
   try {
-    client = await getPool().connect();
+    client = await current.connect();
   } catch (error) {
     throw toHttpError(error);
+  } finally {
+    if (waitStarted) {
+      poolWaits.count += 1;
+      poolWaits.ms += performance.now() - waitStarted;
+    }
   }
   // A checked-out client whose server goes away emits "error" besides failing its query; pool.query
   // listens for it, and so must every connection handed out here, or the process dies of it.
@@ -61,6 +70,9 @@ async function connect(): Promise<pg.PoolClient> {
 }
 
 let pool: pg.Pool | undefined;
+
+/** Waits for a pooled connection in this process since it started (read by functions/src/ops/). */
+export const poolWaits = { count: 0, ms: 0 };
 
 export function getPool(): pg.Pool {
   if (!pool) {
