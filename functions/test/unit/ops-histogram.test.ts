@@ -83,6 +83,8 @@ describe("access patterns", () => {
   });
 
   it("when two list queries differ only in parameter order, then they count as one page", () => {
-    expect(canonicalQuery({ sort: "title", limit: "50" })).toBe(canonicalQuery({ limit: "50", sort: "title" }));
+    expect(canonicalQuery({ sort: "title", limit: "50" })).toBe(
+      canonicalQuery({ limit: "50", sort: "title" }),
+    );
   });
 });

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import type { HistoryEntry, HistoryPage } from "#contract/audit";
 import { etagOf, LIST_FILTER_KEYS, LIST_SET_FILTERS, REQUEST_HEADERS } from "#contract/constants";
+import type { OpsSnapshot } from "#contract/ops";
 import type {
   CreateTaskInput,
   ErrorBody,
@@ -179,4 +180,12 @@ export async function getTaskHistory(
   if (cursor) search.set("cursor", cursor);
   const response = await call(`/tasks/${encodeURIComponent(id)}/history?${search}`, { signal });
   return (await response.json()) as HistoryPage;
+}
+
+export type { OpsSnapshot };
+
+/** GET /ops (admin): the operations figures; a 403 ApiError for anyone else. */
+export async function getOps(signal?: AbortSignal): Promise<OpsSnapshot> {
+  const response = await call("/ops", { signal });
+  return (await response.json()) as OpsSnapshot;
 }
