@@ -13,6 +13,7 @@ import { ApiError } from "../lib/api";
 import { type OpsFeedStatus, startOpsFeed } from "../lib/ops-feed";
 
 const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const rate = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 3 });
 const percent = (value: number | null) => (value === null ? "–" : `${number.format(value * 100)}%`);
 const msText = (value: number | null) => (value === null ? "–" : `${number.format(value)} ms`);
 const bytes = (value: number) =>
@@ -89,7 +90,7 @@ function RoutesTable({ routes, window }: { routes: RouteFigures[]; window: OpsWi
                 <th scope="row">
                   <code>{figures.route}</code>
                 </th>
-                <td>{number.format(w.rps)}</td>
+                <td>{rate.format(w.rps)}</td>
                 <td className={w.errorRate > 0.01 ? "ops-bad" : undefined}>{percent(w.errorRate)}</td>
                 <td>
                   {w.errors4xx} / {w.errors5xx}

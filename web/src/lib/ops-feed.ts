@@ -3,7 +3,7 @@
 // travels in the message too, since the figures are for admins only. When the socket is away the
 // page falls back to GET /ops at the same pace.
 import type { OpsSnapshot } from "#contract/ops";
-import { getOps } from "./api";
+import { ApiError, getOps } from "./api";
 import { backoffMs, WS_URL, withToken } from "./live";
 import { accessToken } from "./session";
 
@@ -25,8 +25,13 @@ export function startOpsFeed(handlers: OpsFeedHandlers, url = WS_URL): () => voi
   let attempt = 0;
   let stopped = false;
 
+  const refuse = (error: unknown) => {
+    handlers.onError(error);
+    // Not an admin (or signed out): asking again changes nothing until the user does.
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) stop();
+  };
   const poll = () => {
-    getOps().then(handlers.onSnapshot, handlers.onError);
+    getOps().then(handlers.onSnapshot, refuse);
   };
   const startPolling = () => {
     handlers.onStatus("polling");
@@ -60,8 +65,15 @@ export function startOpsFeed(handlers: OpsFeedHandlers, url = WS_URL): () => voi
     };
     created.onmessage = (message) => {
       try {
-        const body = JSON.parse(String(message.data)) as { type?: string; snapshot?: OpsSnapshot };
+        const body = JSON.parse(String(message.data)) as {
+          type?: string;
+          code?: string;
+          snapshot?: OpsSnapshot;
+        };
         if (body.type === "ops" && body.snapshot) handlers.onSnapshot(body.snapshot);
+        else if (body.type === "error" && (body.code === "forbidden" || body.code === "unauthorized")) {
+          refuse(new ApiError(body.code === "forbidden" ? 403 : 401, body.code, "This needs the admin role"));
+        }
       } catch {
         // Not ours (a task event broadcast to every connection).
       }
@@ -75,13 +87,15 @@ export function startOpsFeed(handlers: OpsFeedHandlers, url = WS_URL): () => voi
     };
   };
 
-  poll();
-  connect();
-  return () => {
+  function stop(): void {
     stopped = true;
     if (asker) clearInterval(asker);
     if (retry) clearTimeout(retry);
     stopPolling();
     socket?.close();
-  };
+  }
+
+  poll();
+  connect();
+  return stop;
 }
