@@ -1,5 +1,5 @@
 // The operations figures' background side in each process: after a request (never awaited by it)
-// and on a one-second timer it flushes the recorder, every 10 s it refreshes its copy of the last
+// and on a one-second timer it flushes the recorder, every 5 s it refreshes its copy of the last
 // hour's hot items, and when the flush finds Redis emptied it warms the cache from that copy.
 import type Redis from "ioredis";
 import { config } from "../platform/config";
@@ -18,7 +18,8 @@ import { type HotItems, warmCache } from "./warm";
 
 defineScripts(OPS_SCRIPTS);
 
-const HOT_REFRESH_MS = 10_000;
+// A flush loses at most this much of the hot set's freshness (the warm-up uses the last copy).
+const HOT_REFRESH_MS = 5_000;
 const TIMER_MS = 1_000;
 
 let hot: HotItems = { tasks: [], pages: [] };
