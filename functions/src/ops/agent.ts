@@ -3,9 +3,10 @@
 // hour's hot items, and when the flush finds Redis emptied it warms the cache from that copy.
 import type Redis from "ioredis";
 import { config } from "../platform/config";
+import { readDatabaseIdentity } from "../platform/database-identity";
 import { poolWaits } from "../platform/db";
 import { defineScripts, redisClient } from "../platform/redis";
-import { HOT_TTL_MS, minuteOf, opsKeys } from "./keys";
+import { HOT_TTL_MS, minuteOf, type OpsKeys, opsKeys } from "./keys";
 import {
   flushOps,
   OPS_SCRIPTS,
@@ -27,10 +28,17 @@ let hotRefreshedAt = 0;
 let busy = false;
 let warming = false;
 let timer: NodeJS.Timeout | undefined;
+let keys: OpsKeys | undefined;
+
+/** This database's keys: its identity is read once per process (one primary-key read). */
+async function currentKeys(): Promise<OpsKeys> {
+  keys ??= opsKeys((await readDatabaseIdentity()).current);
+  return keys;
+}
 const waitsSeen = { count: 0, ms: 0 };
 
 /** The last hour's most read tasks and pages: one process unions the minutes, all read the result. */
-async function refreshHot(redis: Redis, now: number): Promise<void> {
+async function refreshHot(redis: Redis, opsKeys: OpsKeys, now: number): Promise<void> {
   hotRefreshedAt = now;
   const minute = minuteOf(now);
   const minutes = Array.from({ length: 60 }, (_, i) => minute - i);
@@ -52,7 +60,7 @@ async function refreshHot(redis: Redis, now: number): Promise<void> {
   if (tasks.length > 0 || pages.length > 0) hot = { tasks, pages };
 }
 
-async function warm(redis: Redis): Promise<void> {
+async function warm(redis: Redis, opsKeys: OpsKeys): Promise<void> {
   if (warming) return;
   warming = true;
   try {
@@ -74,9 +82,10 @@ async function tick(): Promise<void> {
   try {
     const now = Date.now();
     const canWarm = config.OPS_WARM && (hot.tasks.length > 0 || hot.pages.length > 0);
-    const lost = await flushOps(redis, { canWarm, now });
-    if (lost) setTimeout(() => void warm(redis), 0);
-    else if (now - hotRefreshedAt >= HOT_REFRESH_MS) await refreshHot(redis, now);
+    const k = await currentKeys();
+    const lost = await flushOps(redis, k, { canWarm, now });
+    if (lost) setTimeout(() => void warm(redis, k), 0);
+    else if (now - hotRefreshedAt >= HOT_REFRESH_MS) await refreshHot(redis, k, now);
   } catch {
     // Figures are best effort.
   } finally {

@@ -1,29 +1,34 @@
-// The operations figures' Redis keys. One hash tag, {mt:ops}, puts them all in one Redis Cluster
-// slot, so a flush's script and the snapshot's pipeline never cross slots.
+// The operations figures' Redis keys, per database like the cache's (D = the database's identity,
+// platform/database-identity.ts): two stacks behind one Redis never mix their figures or warm each
+// other's hot sets. One hash tag, {mt:ops:D}, puts them all in one Redis Cluster slot, so a flush's
+// script and the snapshot's pipeline never cross slots. A replacing seed rotates D: the figures
+// start over, as the task ids of the hot set no longer name the same tasks.
 //
-//   {mt:ops}:s:<slot>     hash per 10 s slot: <route>|n, |4xx, |5xx, |b<i> (latency bucket i),
+//   {mt:ops:D}:s:<slot>     hash per 10 s slot: <route>|n, |4xx, |5xx, |b<i> (latency bucket i),
 //                         |c:<outcome> (X-Cache), a|p:<position>, a|cur, a|s:<sort>, a|f:<filter>,
 //                         p|w (pool waits), p|wms; kept 16 min
-//   {mt:ops}:ht:<minute>  sorted set of task ids read in that minute (by reads), capped; kept 61 min
-//   {mt:ops}:hp:<minute>  the same for list queries (a canonical query string)
-//   {mt:ops}:ht:top|hp:top  the union of the last hour, refreshed by one process at a time
-//   {mt:ops}:top:lock     who refreshes it
-//   {mt:ops}:alive        missing after a flush or a restart of Redis: whoever notices warms the cache
-//   {mt:ops}:warm         the last warm-up (at, tasks, pages, ms)
+//   {mt:ops:D}:ht:<minute>  sorted set of task ids read in that minute (by reads), capped; kept 61 min
+//   {mt:ops:D}:hp:<minute>  the same for list queries (a canonical query string)
+//   {mt:ops:D}:ht:top|hp:top  the union of the last hour, refreshed by one process at a time
+//   {mt:ops:D}:top:lock     who refreshes it
+//   {mt:ops:D}:alive        missing after a flush or a restart of Redis: whoever notices warms the cache
+//   {mt:ops:D}:warm         the last warm-up (at, tasks, pages, ms)
 import { OPS_SLOT_SECONDS } from "#contract/ops";
 
-const P = "{mt:ops}";
-
-export const opsKeys = {
-  slot: (slot: number) => `${P}:s:${slot}`,
-  hotTasks: (minute: number) => `${P}:ht:${minute}`,
-  hotPages: (minute: number) => `${P}:hp:${minute}`,
-  hotTasksTop: `${P}:ht:top`,
-  hotPagesTop: `${P}:hp:top`,
-  topLock: `${P}:top:lock`,
-  alive: `${P}:alive`,
-  warm: `${P}:warm`,
+export const opsKeys = (db: string) => {
+  const p = `{mt:ops:${db}}`;
+  return {
+    slot: (slot: number) => `${p}:s:${slot}`,
+    hotTasks: (minute: number) => `${p}:ht:${minute}`,
+    hotPages: (minute: number) => `${p}:hp:${minute}`,
+    hotTasksTop: `${p}:ht:top`,
+    hotPagesTop: `${p}:hp:top`,
+    topLock: `${p}:top:lock`,
+    alive: `${p}:alive`,
+    warm: `${p}:warm`,
+  };
 };
+export type OpsKeys = ReturnType<typeof opsKeys>;
 
 export const slotOf = (ms: number): number => Math.floor(ms / (OPS_SLOT_SECONDS * 1_000));
 export const minuteOf = (ms: number): number => Math.floor(ms / 60_000);

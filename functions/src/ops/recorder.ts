@@ -1,10 +1,10 @@
 // What every HTTP request adds to the live figures: a few in-memory increments at the end of the
 // request, and at most once a second one Lua call that adds them to Redis (never awaited by a
 // request; a lost flush loses a second of figures, nothing else). The same flush notices a Redis
-// that was flushed or restarted ({mt:ops}:alive is gone) and starts the background warm-up.
+// that was flushed or restarted ({mt:ops:D}:alive is gone) and starts the background warm-up.
 import type Redis from "ioredis";
 import { bucketOf } from "./histogram";
-import { HOT_TTL_MS, minuteOf, opsKeys, SLOT_TTL_MS, slotOf } from "./keys";
+import { HOT_TTL_MS, minuteOf, type OpsKeys, SLOT_TTL_MS, slotOf } from "./keys";
 
 /** One finished request, as the HTTP wrapper saw it. */
 export interface RequestRecord {
@@ -27,7 +27,7 @@ const FLUSH_EVERY_MS = 1_000;
 const FLUSH_SCRIPT = {
   // KEYS slot hotTasks hotPages alive
   // ARGV slotTtl hotTtl taskCap pageCap canWarm nFields [field n]... nTasks [id n]... [query n]...
-  // -> 1 when {mt:ops}:alive was missing and this caller took the warm-up, else 0
+  // -> 1 when {mt:ops:D}:alive was missing and this caller took the warm-up, else 0
   numberOfKeys: 4,
   lua: `
 local i = 6
@@ -150,10 +150,11 @@ const pairs = (map: Map<string, number>, limit = Number.POSITIVE_INFINITY): (str
 
 /**
  * Sends what is pending when a second has passed since the last flush (or always, with force).
- * Resolves true when Redis had lost {mt:ops}:alive and this caller took the warm-up; never throws.
+ * Resolves true when Redis had lost {mt:ops:D}:alive and this caller took the warm-up; never throws.
  */
 export async function flushOps(
   redis: (Redis & OpsCommands) | undefined,
+  opsKeys: OpsKeys,
   options: { force?: boolean; canWarm: boolean; now?: number },
 ): Promise<boolean> {
   const now = options.now ?? Date.now();
