@@ -1,5 +1,7 @@
 // npm run bench [-- --count 1000000 --duration 10 --mode inprocess|worker|both --only search --redis-down]
 // npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
+// npm run bench -- --ops [--rounds 2]: the operations figures' cost, on vs off, and the hit ratio's
+// recovery after a FLUSHDB of REDIS_URL's database with and without warm caching.
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
 // a different number. --redis-down measures reads and writes again with REDIS_URL at a dead port,
@@ -9,6 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { bench, type Mode } from "./lib/bench";
 import { benchCosts } from "./lib/bench-costs";
+import { benchOps } from "./lib/bench-ops";
 
 const { values: flags } = parseArgs({
   options: {
@@ -20,6 +23,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     reseed: { type: "boolean", default: false },
     costs: { type: "boolean", default: false },
+    ops: { type: "boolean", default: false },
     rounds: { type: "string", default: "2" },
     "redis-down": { type: "boolean", default: false },
     out: { type: "string", default: "bench-results" },
@@ -54,8 +58,8 @@ const options = {
   redisDown: flags["redis-down"],
 };
 
-(flags.costs
-  ? benchCosts({ ...options, rounds: Number(flags.rounds) }).then((table) =>
+(flags.costs || flags.ops
+  ? (flags.ops ? benchOps : benchCosts)({ ...options, rounds: Number(flags.rounds) }).then((table) =>
       process.stdout.write(`\n${table}\n`),
     )
   : bench(options)
