@@ -132,11 +132,13 @@ export async function recorderCost(
         });
       }
       const recorded = process.cpuUsage(started);
-      await flushOps(redis, keys, { force: true, canWarm: false });
+      await flushOps(redis, keys, { force: true });
       const done = process.cpuUsage(started);
       recordCpu += recorded.user + recorded.system;
       flushCpu += done.user + done.system - (recorded.user + recorded.system);
-      flushed += Number((await redis.hget(keys.slot(Math.floor(Date.now() / 10_000)), "GET /tasks/{id}|n")) !== null);
+      flushed += Number(
+        (await redis.hget(keys.slot(Math.floor(Date.now() / 10_000)), "GET /tasks/{id}|n")) !== null,
+      );
     }
     if (flushed === 0) throw new Error("the recorder's flushes never reached Redis");
   } finally {

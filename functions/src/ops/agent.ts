@@ -28,6 +28,8 @@ let hotRefreshedAt = 0;
 let busy = false;
 let warming = false;
 let timer: NodeJS.Timeout | undefined;
+/** The {mt:ops:D}:alive token this process last saw; a different one means Redis lost its data. */
+let aliveSeen: string | undefined;
 let keys: OpsKeys | undefined;
 
 /** This database's keys: its identity is read once per process (one primary-key read). */
@@ -81,11 +83,16 @@ async function tick(): Promise<void> {
   busy = true;
   try {
     const now = Date.now();
-    const canWarm = config.OPS_WARM && (hot.tasks.length > 0 || hot.pages.length > 0);
     const k = await currentKeys();
-    const lost = await flushOps(redis, k, { canWarm, now });
-    if (lost) setTimeout(() => void warm(redis, k), 0);
-    else if (now - hotRefreshedAt >= HOT_REFRESH_MS) await refreshHot(redis, k, now);
+    const alive = await flushOps(redis, k, { now });
+    if (alive === undefined) return;
+    const lost = aliveSeen !== undefined && alive !== aliveSeen;
+    aliveSeen = alive;
+    const canWarm = config.OPS_WARM && (hot.tasks.length > 0 || hot.pages.length > 0);
+    // Every process that saw the old token may warm; one does (a lock per new token).
+    if (lost && canWarm && (await redis.set(k.warmLock(alive), "1", "PX", 60_000, "NX")) === "OK") {
+      setTimeout(() => void warm(redis, k), 0);
+    } else if (now - hotRefreshedAt >= HOT_REFRESH_MS) await refreshHot(redis, k, now);
   } catch {
     // Figures are best effort.
   } finally {

@@ -11,8 +11,9 @@
 //   {mt:ops:D}:hp:<minute>  the same for list queries (a canonical query string)
 //   {mt:ops:D}:ht:top|hp:top  the union of the last hour, refreshed by one process at a time
 //   {mt:ops:D}:top:lock     who refreshes it
-//   {mt:ops:D}:alive        missing after a flush or a restart of Redis: whoever notices warms the cache
-//   {mt:ops:D}:warm         the last warm-up (at, tasks, pages, ms)
+//   {mt:ops:D}:alive        a random token, set by the first flush into an empty Redis: a process that
+//                         finds another token than it saw last knows Redis lost its data meanwhile
+//   {mt:ops:D}:warm         the last warm-up (at, tasks, pages, ms); :warm:lock:<token> who runs it
 import { OPS_SLOT_SECONDS } from "#contract/ops";
 
 export const opsKeys = (db: string) => {
@@ -26,6 +27,7 @@ export const opsKeys = (db: string) => {
     topLock: `${p}:top:lock`,
     alive: `${p}:alive`,
     warm: `${p}:warm`,
+    warmLock: (token: string) => `${p}:warm:lock:${token}`,
   };
 };
 export type OpsKeys = ReturnType<typeof opsKeys>;

@@ -2,6 +2,7 @@
 // request, and at most once a second one Lua call that adds them to Redis (never awaited by a
 // request; a lost flush loses a second of figures, nothing else). The same flush notices a Redis
 // that was flushed or restarted ({mt:ops:D}:alive is gone) and starts the background warm-up.
+import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
 import { bucketOf } from "./histogram";
 import { HOT_TTL_MS, minuteOf, type OpsKeys, SLOT_TTL_MS, slotOf } from "./keys";
@@ -26,8 +27,8 @@ const FLUSH_EVERY_MS = 1_000;
 
 const FLUSH_SCRIPT = {
   // KEYS slot hotTasks hotPages alive
-  // ARGV slotTtl hotTtl taskCap pageCap canWarm nFields [field n]... nTasks [id n]... [query n]...
-  // -> 1 when {mt:ops:D}:alive was missing and this caller took the warm-up, else 0
+  // ARGV slotTtl hotTtl taskCap pageCap newToken nFields [field n]... nTasks [id n]... [query n]...
+  // -> the token in {mt:ops:D}:alive (newToken when it was missing: Redis was emptied or is new)
   numberOfKeys: 4,
   lua: `
 local i = 6
@@ -54,15 +55,17 @@ if nPages > 0 then
   redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[4]) + 1))
   redis.call('PEXPIRE', KEYS[3], ARGV[2])
 end
-if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-if ARGV[5] ~= '1' then return 0 end
-redis.call('SET', KEYS[4], '1')
-return 1
+local alive = redis.call('GET', KEYS[4])
+if not alive then
+  alive = ARGV[5]
+  redis.call('SET', KEYS[4], alive)
+end
+return alive
 `,
 };
 
 export type OpsCommands = {
-  mtOpsFlush(...args: (string | number)[]): Promise<number>;
+  mtOpsFlush(...args: (string | number)[]): Promise<string>;
 };
 export const OPS_SCRIPTS = { mtOpsFlush: FLUSH_SCRIPT };
 
@@ -150,21 +153,24 @@ const pairs = (map: Map<string, number>, limit = Number.POSITIVE_INFINITY): (str
 
 /**
  * Sends what is pending when a second has passed since the last flush (or always, with force).
- * Resolves true when Redis had lost {mt:ops:D}:alive and this caller took the warm-up; never throws.
+ * Resolves with the token Redis holds in {mt:ops:D}:alive (a token that changed since this process
+ * last saw one means Redis was flushed or restarted meanwhile), or undefined when nothing was sent;
+ * never throws.
  */
 export async function flushOps(
   redis: (Redis & OpsCommands) | undefined,
   opsKeys: OpsKeys,
-  options: { force?: boolean; canWarm: boolean; now?: number },
-): Promise<boolean> {
+  options: { force?: boolean; now?: number },
+): Promise<string | undefined> {
   const now = options.now ?? Date.now();
-  if (redis?.status !== "ready") return false;
-  if (!options.force && now - lastFlush < FLUSH_EVERY_MS) return false;
+  if (redis?.status !== "ready") return undefined;
+  if (!options.force && now - lastFlush < FLUSH_EVERY_MS) return undefined;
   lastFlush = now;
   const batches = pending;
   pending = new Map();
   const minute = minuteOf(now);
-  let warm = false;
+  let alive: string | undefined;
+  const token = randomBytes(6).toString("base64url");
   // At least one call, so that a flushed Redis is noticed even in a quiet second.
   const slots = batches.size > 0 ? [...batches] : [[slotOf(now), newPending()] as const];
   for (const [slot, batch] of slots) {
@@ -172,7 +178,7 @@ export async function flushOps(
     const tasks = pairs(batch.tasks, MAX_HOT_PER_FLUSH);
     const pages = pairs(batch.pages, MAX_HOT_PER_FLUSH);
     try {
-      const took = await redis.mtOpsFlush(
+      const took: string = await redis.mtOpsFlush(
         opsKeys.slot(slot),
         opsKeys.hotTasks(minute),
         opsKeys.hotPages(minute),
@@ -181,19 +187,19 @@ export async function flushOps(
         HOT_TTL_MS,
         HOT_TASKS_CAP,
         HOT_PAGES_CAP,
-        options.canWarm ? "1" : "0",
+        token,
         fields.length / 2,
         ...fields,
         tasks.length / 2,
         ...tasks,
         ...pages,
       );
-      if (took === 1) warm = true;
+      alive = took;
     } catch {
       // Figures are best effort: a second of them is lost, requests are not slowed.
     }
   }
-  return warm;
+  return alive;
 }
 
 /** Drops what this process has not flushed (tests). */

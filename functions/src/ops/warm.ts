@@ -1,7 +1,7 @@
 // Warm caching from the access patterns: after Redis was flushed or restarted, the task entries and
 // list pages read most in the last hour are loaded again in the background, so a steady read mix
 // finds its hit ratio back within seconds instead of refilling one miss at a time. Never inside a
-// request: the recorder's flush notices the loss ({mt:ops:D}:alive gone) and starts this on a timer.
+// request: a process whose flush finds a new {mt:ops:D}:alive token (Redis lost its data) starts this on a timer.
 import { ListTasksQuery } from "#contract/schemas";
 import { config } from "../platform/config";
 import { log } from "../platform/logger";

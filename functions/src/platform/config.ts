@@ -117,9 +117,12 @@ const ConfigSchema = z.object({
   LOG_REQUESTS: z.enum(["true", "false"]).optional(),
   /** Set by serverless-offline in every function it runs. */
   IS_OFFLINE: z.string().optional(),
+  /** Set by the Lambda runtime (and by serverless-offline, which also sets IS_OFFLINE). */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   /**
    * CloudWatch metrics (Embedded Metric Format on stdout, Powertools). Powertools' own switch; unset,
-   * they are on in AWS and off under serverless-offline, where nothing collects them.
+   * they are on in a Lambda runtime and off under serverless-offline and in tests, where nothing
+   * collects them.
    */
   POWERTOOLS_METRICS_DISABLED: z.enum(["true", "false"]).optional(),
   // Operations figures (issue 17, functions/src/ops/): per-route counts and latency histograms in
