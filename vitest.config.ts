@@ -21,6 +21,10 @@ export default defineConfig({
       DATABASE_URL: TEST_DATABASE_URL,
       REDIS_URL: TEST_REDIS_URL,
       LOG_REQUESTS: "false",
+      // Handlers called in this process would add the operations figures (functions/src/ops/) to the
+      // Redis that the memory and cache tests measure; the figures are tested through the stacks
+      // (contract/ops-*.test.ts), which the global setup starts with them on.
+      OPS_METRICS: "off",
       ...SUITE_RATE_LIMITS,
       ...authEnv,
     },

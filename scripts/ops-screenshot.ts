@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   });
   try {
     const context = await browser.newContext({
-      viewport: { width: 1280, height: 1000 },
+      viewport: { width: 1280, height: 1400 },
       colorScheme: values.scheme === "dark" ? "dark" : "light",
     });
     await context.addInitScript((id) => localStorage.setItem("million-tasks.user", id), values.user);
