@@ -101,12 +101,17 @@ export function canonicalQuery(query: Record<string, string | undefined>): strin
 
 const FILTERS = ["status", "priority", "assignee", "tag", "dueAfter", "dueBefore", "q"];
 
+/** Slots kept while Redis cannot take them (a minute): an outage must not grow the process. */
+const MAX_PENDING_SLOTS = 6;
+
 function pendingFor(now: number): Pending {
   const slot = slotOf(now);
   let current = pending.get(slot);
   if (!current) {
     current = newPending();
     pending.set(slot, current);
+    // Maps iterate in insertion order: the first slot is the oldest.
+    if (pending.size > MAX_PENDING_SLOTS) pending.delete(pending.keys().next().value ?? slot);
   }
   return current;
 }

@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { LATENCY_BUCKETS_MS } from "#contract/ops";
 import { BUCKET_COUNT, bucketOf, percentile } from "../../src/ops/histogram";
-import { canonicalQuery, roundPosition } from "../../src/ops/recorder";
+import { opsKeys } from "../../src/ops/keys";
+import {
+  canonicalQuery,
+  flushOps,
+  recordRequest,
+  resetRecorder,
+  roundPosition,
+} from "../../src/ops/recorder";
 import { routeFigures } from "../../src/ops/snapshot";
 
 const histogramOf = (values: number[]) => {
@@ -86,5 +93,29 @@ describe("access patterns", () => {
     expect(canonicalQuery({ sort: "title", limit: "50" })).toBe(
       canonicalQuery({ limit: "50", sort: "title" }),
     );
+  });
+});
+
+describe("the recorder while Redis is away", () => {
+  it("when nothing can be flushed for minutes, then it keeps only the last minute's slots", async () => {
+    resetRecorder();
+    const start = 1_800_000_000_000;
+    for (let second = 0; second < 600; second += 1) {
+      recordRequest(
+        { route: "GET /tasks/{id}", status: 200, ms: 3, taskId: String(second) },
+        start + second * 1_000,
+      );
+    }
+    const sent: (string | number)[][] = [];
+    const redis = {
+      status: "ready",
+      mtOpsFlush: async (...args: (string | number)[]) => {
+        sent.push(args);
+        return "token";
+      },
+    } as unknown as Parameters<typeof flushOps>[0];
+    await flushOps(redis, opsKeys("test"), { force: true, now: start + 600_000 });
+    expect(sent).toHaveLength(6);
+    resetRecorder();
   });
 });
