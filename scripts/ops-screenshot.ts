@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     await page.goto(`${values.site.replace(/\/+$/, "")}/ops/`);
     await page.waitForTimeout(Number(values.wait) * 1_000);
     await page.screenshot({ path: values.out, fullPage: true });
-    process.stdout.write(`${values.out}\n${(await page.locator("main").innerText()).slice(0, 2_000)}\n`);
+    process.stdout.write(
+      `${values.out}\n${((await page.locator("main").textContent()) ?? "").slice(0, 2_000)}\n`,
+    );
     if (errors.length) process.stderr.write(`page errors: ${errors.join("\n")}\n`);
   } finally {
     await browser.close();
