@@ -35,9 +35,6 @@ afterAll(async () => {
 
 describe("GET /ops", () => {
   it("when an admin asks after reads, then each route's count, 4xx, percentiles, cache outcomes and access patterns are there", async () => {
-    const before = await ops();
-    const countBefore = routeOf(before, "GET /tasks/{id}")?.windows["15m"].requests ?? 0;
-    const errorsBefore = routeOf(before, "GET /tasks/{id}")?.windows["15m"].errors4xx ?? 0;
     const readIds = ids.slice(0, 20);
     for (const id of readIds) {
       const response = await fetch(`${api}/tasks/${id}`, withAuth({}, "viewer"));
@@ -49,20 +46,20 @@ describe("GET /ops", () => {
     const list = await fetch(`${api}/tasks?tag=${tag}&sort=title&offset=5&limit=10`, withAuth({}, "viewer"));
     expect(list.status).toBe(200);
 
-    // The recorder flushes at most once a second, in the background.
+    // The recorder flushes at most once a second, in the background; these reads are all inside
+    // the last minute (earlier tests' reads may add to it, and older ones leave the 15-minute window).
     const after = await waitFor(
       async () => {
         const snapshot = await ops();
-        const figures = routeOf(snapshot, "GET /tasks/{id}");
-        return figures && figures.windows["15m"].requests >= countBefore + readIds.length + 1
+        const figures = routeOf(snapshot, "GET /tasks/{id}")?.windows["1m"];
+        return figures && figures.requests >= readIds.length + 1 && figures.errors4xx >= 1
           ? snapshot
           : undefined;
       },
-      10_000,
-      300,
+      20_000,
+      500,
     );
     const get = routeOf(after, "GET /tasks/{id}");
-    expect(get?.windows["15m"].errors4xx).toBe(errorsBefore + 1);
     expect(get?.windows["1m"].p50).toBeGreaterThan(0);
     expect(get?.windows["1m"].p99 ?? 0).toBeGreaterThanOrEqual(get?.windows["1m"].p50 ?? 0);
     expect(get?.windows["1m"].rps).toBeGreaterThan(0);
