@@ -3,7 +3,9 @@
 // access patterns), everyone else a clear 401/403; the WebSocket's `ops` message answers the same.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { OpsSnapshot, RouteFigures } from "#contract/ops";
+import { closeCache } from "../../src/cache/health";
 import { query } from "../../src/platform/db";
+import { invalidateCaches } from "../../src/tasks/service";
 import { waitFor } from "../support/cache-kit";
 import { insertTasksSql, uniqueMarker } from "../support/factories";
 import { authHeaders, tokenFor, withAuth } from "../support/tokens";
@@ -24,6 +26,8 @@ const routeOf = (snapshot: OpsSnapshot, route: string): RouteFigures | undefined
 
 beforeAll(async () => {
   await insertTasksSql(50, tag);
+  // Rows written behind the cache's back: the cache must forget what it holds (CACHE.md).
+  await invalidateCaches({ rebuild: true });
   ids = (
     await query<{ id: string }>("select id::text from tasks where $1 = any(tags) order by id", [tag])
   ).rows.map((row) => row.id);
@@ -31,6 +35,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await query("delete from tasks where $1 = any(tags)", [tag]);
+  await invalidateCaches({ rebuild: true });
+  await closeCache();
 });
 
 describe("GET /ops", () => {

@@ -6,7 +6,9 @@
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { OpsSnapshot } from "#contract/ops";
+import { closeCache } from "../../src/cache/health";
 import { query } from "../../src/platform/db";
+import { invalidateCaches } from "../../src/tasks/service";
 import { insertTasksSql, uniqueMarker } from "../support/factories";
 import { TEST_REDIS_URL } from "../support/services";
 import { withAuth } from "../support/tokens";
@@ -56,6 +58,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   await insertTasksSql(HOT_TASKS, tag, 200);
+  // Rows written behind the cache's back: the cache must forget what it holds (CACHE.md).
+  await invalidateCaches({ rebuild: true });
   hot = (
     await query<{ id: string }>("select id::text from tasks where $1 = any(tags) order by id", [tag])
   ).rows.map((row) => row.id);
@@ -66,6 +70,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await query("delete from tasks where $1 = any(tags)", [tag]);
+  await invalidateCaches({ rebuild: true });
+  await closeCache();
 });
 
 describe("warm caching after a flush", () => {
