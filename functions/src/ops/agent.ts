@@ -32,9 +32,17 @@ let timer: NodeJS.Timeout | undefined;
 let aliveSeen: string | undefined;
 let keys: OpsKeys | undefined;
 
-/** This database's keys: its identity is read once per process (one primary-key read). */
-async function currentKeys(): Promise<OpsKeys> {
-  keys ??= opsKeys((await readDatabaseIdentity()).current);
+let keysReadAt = 0;
+
+/**
+ * This database's keys. The identity (one primary-key read) is read again every few seconds: a
+ * replacing seed rotates it, and the figures must follow it to where GET /ops reads them.
+ */
+async function currentKeys(now: number): Promise<OpsKeys> {
+  if (!keys || now - keysReadAt >= HOT_REFRESH_MS) {
+    keys = opsKeys((await readDatabaseIdentity()).current);
+    keysReadAt = now;
+  }
   return keys;
 }
 const waitsSeen = { count: 0, ms: 0 };
@@ -83,7 +91,7 @@ async function tick(): Promise<void> {
   busy = true;
   try {
     const now = Date.now();
-    const k = await currentKeys();
+    const k = await currentKeys(now);
     const alive = await flushOps(redis, k, { now });
     if (alive === undefined) return;
     const lost = aliveSeen !== undefined && alive !== aliveSeen;

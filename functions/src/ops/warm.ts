@@ -8,6 +8,12 @@ import { log } from "../platform/logger";
 import { listTaskPage, warmTasks } from "../tasks/service";
 
 const TASK_BATCH = 500;
+/**
+ * A pause between steps: the warm-up runs while the cache is cold and every reader goes to
+ * PostgreSQL, so it leaves them room (5,000 tasks and 100 pages take ~1 s longer, far inside 10 s).
+ */
+const PAUSE_MS = 5;
+const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
 
 export interface HotItems {
   tasks: string[];
@@ -15,6 +21,7 @@ export interface HotItems {
 }
 
 export interface WarmResult {
+  /** Tasks loaded (those the reads had not refilled already). */
   tasks: number;
   pages: number;
   ms: number;
@@ -27,6 +34,7 @@ export async function warmCache(hot: HotItems): Promise<WarmResult> {
   const ids = hot.tasks.slice(0, config.OPS_WARM_TASKS);
   for (let i = 0; i < ids.length; i += TASK_BATCH) {
     tasks += await warmTasks(ids.slice(i, i + TASK_BATCH));
+    await pause();
   }
   let pages = 0;
   for (const text of hot.pages.slice(0, config.OPS_WARM_PAGES)) {
@@ -36,6 +44,7 @@ export async function warmCache(hot: HotItems): Promise<WarmResult> {
       await listTaskPage(parsed.data);
       await listTaskPage(parsed.data);
       pages += 1;
+      await pause();
     } catch {
       // A page that cannot be read now (a cursor of a replaced table) is simply not warmed.
     }
