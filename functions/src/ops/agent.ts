@@ -3,10 +3,9 @@
 // hour's hot items, and when the flush finds Redis emptied it warms the cache from that copy.
 import type Redis from "ioredis";
 import { config } from "../platform/config";
-import { readDatabaseIdentity } from "../platform/database-identity";
 import { poolWaits } from "../platform/db";
 import { defineScripts, redisClient } from "../platform/redis";
-import { HOT_TTL_MS, minuteOf, type OpsKeys, opsKeys } from "./keys";
+import { currentOpsKeys, HOT_TTL_MS, minuteOf, type OpsKeys } from "./keys";
 import {
   flushOps,
   OPS_SCRIPTS,
@@ -30,21 +29,7 @@ let warming = false;
 let timer: NodeJS.Timeout | undefined;
 /** The {mt:ops:D}:alive token this process last saw; a different one means Redis lost its data. */
 let aliveSeen: string | undefined;
-let keys: OpsKeys | undefined;
 
-let keysReadAt = 0;
-
-/**
- * This database's keys. The identity (one primary-key read) is read again every few seconds: a
- * replacing seed rotates it, and the figures must follow it to where GET /ops reads them.
- */
-async function currentKeys(now: number): Promise<OpsKeys> {
-  if (!keys || now - keysReadAt >= HOT_REFRESH_MS) {
-    keys = opsKeys((await readDatabaseIdentity()).current);
-    keysReadAt = now;
-  }
-  return keys;
-}
 const waitsSeen = { count: 0, ms: 0 };
 
 /** The last hour's most read tasks and pages: one process unions the minutes, all read the result. */
@@ -91,7 +76,7 @@ async function tick(): Promise<void> {
   busy = true;
   try {
     const now = Date.now();
-    const k = await currentKeys(now);
+    const k = currentOpsKeys();
     const alive = await flushOps(redis, k, { now });
     if (alive === undefined) return;
     const lost = aliveSeen !== undefined && alive !== aliveSeen;

@@ -12,11 +12,10 @@ import {
   type RouteWindow,
   type SlowStatement,
 } from "#contract/ops";
-import { readDatabaseIdentity } from "../platform/database-identity";
 import { getPool, query } from "../platform/db";
 import { availableRedis } from "../platform/redis";
 import { BUCKET_COUNT, percentile } from "./histogram";
-import { opsKeys as keysOf, slotOf } from "./keys";
+import { currentOpsKeys, slotOf } from "./keys";
 
 const SLOTS = (15 * 60) / OPS_SLOT_SECONDS;
 
@@ -210,8 +209,8 @@ async function tableTotal(): Promise<number> {
 export async function opsSnapshot(now = Date.now()): Promise<OpsSnapshot> {
   const newest = slotOf(now);
   const elapsedSeconds = Math.max(1, (now - newest * OPS_SLOT_SECONDS * 1_000) / 1_000);
-  const [redis, identity] = await Promise.all([availableRedis(), readDatabaseIdentity()]);
-  const opsKeys = keysOf(identity.current);
+  const redis = await availableRedis();
+  const opsKeys = currentOpsKeys();
   let slots: Slot[] = [];
   let info = "";
   let warm: Record<string, string> = {};
