@@ -8,6 +8,7 @@ import { AuditPage, AuditQuery, HistoryPage, HistoryQuery } from "./audit";
 import { CACHE_OUTCOMES, RESPONSE_HEADERS } from "./constants";
 import { Facets, FacetsQuery } from "./facets";
 import { BulkRequest, ExportRequest, ImportErrorBody, JobAnswer, JobPath } from "./jobs";
+import { OPS_POSITION_CELLS, OPS_WINDOWS } from "./ops";
 import {
   ConditionalGetHeaders,
   Counters,
@@ -74,6 +75,75 @@ const errors = (...codes: number[]): Record<string, ZodOpenApiResponseObject> =>
       },
     ]),
   );
+
+/** GET /ops (contract/ops.ts has the same shape as types, for the site). */
+const ms = z.number().nonnegative().nullable();
+const RouteWindow = z.object({
+  requests: z.number().int().nonnegative(),
+  rps: z.number().nonnegative(),
+  errors4xx: z.number().int().nonnegative(),
+  errors5xx: z.number().int().nonnegative(),
+  errorRate: z.number().min(0).max(1),
+  p50: ms,
+  p95: ms,
+  p99: ms,
+});
+const OpsSnapshot = z
+  .object({
+    at: z.string(),
+    routes: z.array(
+      z.object({
+        route: z.string(),
+        windows: z.object(Object.fromEntries(OPS_WINDOWS.map((minutes) => [`${minutes}m`, RouteWindow]))),
+        spark: z.object({ rps: z.array(z.number()), p95: z.array(ms) }),
+        cache: z.object({ hit: z.number(), miss: z.number(), partial: z.number(), bypass: z.number() }),
+      }),
+    ),
+    cache: z.object({
+      hitRatio: z.record(z.string(), z.number().min(0).max(1).nullable()),
+      redis: z
+        .object({
+          usedBytes: z.number(),
+          maxBytes: z.number(),
+          policy: z.string(),
+          evictedKeys: z.number(),
+          keyspaceHits: z.number(),
+          keyspaceMisses: z.number(),
+        })
+        .nullable(),
+      lastWarm: z.object({ at: z.string(), tasks: z.number(), pages: z.number(), ms: z.number() }).nullable(),
+    }),
+    database: z.object({
+      pool: z.object({
+        total: z.number(),
+        idle: z.number(),
+        waiting: z.number(),
+        waits15m: z.number(),
+        waitMs15m: z.number(),
+      }),
+      queueDepth: z.number().int().nonnegative().nullable(),
+      slowStatements: z
+        .array(
+          z.object({
+            query: z.string(),
+            calls: z.number(),
+            meanMs: z.number(),
+            totalMs: z.number(),
+            rows: z.number(),
+          }),
+        )
+        .nullable(),
+    }),
+    access: z.object({
+      positions: z.array(z.number().int().nonnegative()).length(OPS_POSITION_CELLS),
+      cellRows: z.number().int().positive(),
+      cursorReads: z.number().int().nonnegative(),
+      sorts: z.record(z.string(), z.number()),
+      filters: z.record(z.string(), z.number()),
+      hot: z.object({ tasks: z.number(), pages: z.number() }),
+    }),
+  })
+  .meta({ id: "OpsSnapshot" });
 
 export function buildOpenApiDocument() {
   return createDocument({
@@ -392,6 +462,20 @@ export function buildOpenApiDocument() {
           responses: {
             "200": { description: "Up (ok or degraded)", content: jsonContent(Health) },
             "503": { description: "The database does not answer", content: jsonContent(Health) },
+          },
+        },
+      },
+      "/ops": {
+        get: {
+          summary:
+            "Operations figures (admin): per route req/s, error rates and p50/p95/p99 over 1/5/15 minutes with sparklines, cache hit ratios, Redis memory and evictions, pool waits, job queue depth, slow statements, access patterns",
+          responses: {
+            "200": {
+              description: "The live figures of the last 15 minutes",
+              content: jsonContent(OpsSnapshot),
+              headers: z.object({ ...timingHeaders, "Cache-Control": z.literal("no-store") }),
+            },
+            ...errors(503),
           },
         },
       },

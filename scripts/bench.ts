@@ -2,6 +2,8 @@
 // npm run bench -- --costs [--rounds 2]: the audit trail's and the rate limiter's cost, on vs off.
 // npm run bench -- --topology single|cluster|replica|all: one Redis and PostgreSQL, a local Redis
 // Cluster, a primary with a streaming replica, side by side (scripts/lib/bench-topology.ts).
+// npm run bench -- --ops [--rounds 2]: the operations figures' cost, on vs off, and the hit ratio's
+// recovery after a FLUSHDB of REDIS_URL's database with and without warm caching.
 // Uses the stack answering on API_PORT (default 3000) when no --mode is given, else starts
 // serverless-offline in each mode on API_PORT/LAMBDA_PORT. Seeds --count tasks when the table holds
 // a different number. --redis-down measures reads and writes again with REDIS_URL at a dead port,
@@ -11,6 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { bench, type Mode } from "./lib/bench";
 import { benchCosts } from "./lib/bench-costs";
+import { benchOps } from "./lib/bench-ops";
 import { benchTopologies, type Topology } from "./lib/bench-topology";
 
 const { values: flags } = parseArgs({
@@ -23,6 +26,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     reseed: { type: "boolean", default: false },
     costs: { type: "boolean", default: false },
+    ops: { type: "boolean", default: false },
     rounds: { type: "string", default: "2" },
     "redis-down": { type: "boolean", default: false },
     topology: { type: "string" },
@@ -84,8 +88,8 @@ const topologies =
       clusterBasePort: Number(process.env.REDIS_CLUSTER_BASE_PORT ?? 7100),
       replicaPort: Number(process.env.REPLICA_PG_PORT ?? 4990),
     }).then((table) => process.stdout.write(`\n${table}\n`))
-  : flags.costs
-    ? benchCosts({ ...options, rounds: Number(flags.rounds) }).then((table) =>
+  : flags.costs || flags.ops
+    ? (flags.ops ? benchOps : benchCosts)({ ...options, rounds: Number(flags.rounds) }).then((table) =>
         process.stdout.write(`\n${table}\n`),
       )
     : bench(options)

@@ -145,17 +145,48 @@ const ConfigSchema = z.object({
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
   /** Where exports are written locally (on AWS: /tmp, then an S3 object; see README). */
   EXPORT_DIR: z.string().trim().min(1).default(".data/exports"),
-  LOG_REQUESTS: z
-    .enum(["true", "false"])
-    .default("true")
-    .transform((value) => value === "true"),
+  /**
+   * One JSON line per request. Default: on in AWS, off under serverless-offline (IS_OFFLINE), where
+   * the terminal is for people; the live figures on /ops show the traffic instead.
+   */
+  LOG_REQUESTS: z.enum(["true", "false"]).optional(),
+  /** Set by serverless-offline in every function it runs. */
+  IS_OFFLINE: z.string().optional(),
+  /**
+   * CloudWatch metrics (Embedded Metric Format on stdout, Powertools). Powertools' own switch; unset,
+   * they are on in a Lambda runtime and off under serverless-offline and in tests, where nothing
+   * collects them.
+   */
+  POWERTOOLS_METRICS_DISABLED: z.enum(["true", "false"]).optional(),
+  // Operations figures (issue 17, functions/src/ops/): per-route counts and latency histograms in
+  // Redis, and the warm-up of the cache after Redis was flushed or restarted.
+  OPS_METRICS: z
+    .enum(["on", "off"])
+    .default("on")
+    .transform((value) => value === "on"),
+  OPS_WARM: z
+    .enum(["on", "off"])
+    .default("on")
+    .transform((value) => value === "on"),
+  /** How many of the last hour's most read tasks and list pages a warm-up loads. */
+  OPS_WARM_TASKS: z.coerce.number().int().min(0).max(50_000).default(5_000),
+  OPS_WARM_PAGES: z.coerce.number().int().min(0).max(1_000).default(100),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
-
 const parsed = ConfigSchema.parse(process.env);
+const offline = parsed.IS_OFFLINE !== undefined && parsed.IS_OFFLINE !== "" && parsed.IS_OFFLINE !== "false";
 // A cluster named by its nodes alone still counts as "Redis configured" everywhere REDIS_URL is asked.
 if (parsed.REDIS_CLUSTER_NODES && !parsed.REDIS_URL) {
   parsed.REDIS_URL = `redis+cluster://${parsed.REDIS_CLUSTER_NODES.split(",")[0]}`;
 }
-export const config: Config = parsed;
+export const config = {
+  ...parsed,
+  LOG_REQUESTS: parsed.LOG_REQUESTS === undefined ? !offline : parsed.LOG_REQUESTS === "true",
+  /** Whether Powertools Metrics writes EMF: its own switch when set, else only outside serverless-offline. */
+  EMF_METRICS:
+    parsed.POWERTOOLS_METRICS_DISABLED === undefined
+      ? !offline
+      : parsed.POWERTOOLS_METRICS_DISABLED === "false",
+};
+
+export type Config = typeof config;

@@ -68,12 +68,24 @@ function poolFor(budget: StatementBudget, url = config.DATABASE_URL): pg.Pool {
 }
 
 /** A pooled connection with the current budget; connection failures become a 503. */
+/** Waits for a pooled connection in this process since it started (read by functions/src/ops/). */
+export const poolWaits = { count: 0, ms: 0 };
+
 async function connect(): Promise<pg.PoolClient> {
   let client: pg.PoolClient;
+  const current = poolFor(budgets.getStore() ?? outsideRequests());
+  // Every connection busy: this request queues for one (the ops page shows how often and how long).
+  const waitStarted =
+    current.idleCount === 0 && current.totalCount >= config.PG_POOL_MAX ? performance.now() : 0;
   try {
-    client = await poolFor(budgets.getStore() ?? outsideRequests()).connect();
+    client = await current.connect();
   } catch (error) {
     throw toHttpError(error);
+  } finally {
+    if (waitStarted) {
+      poolWaits.count += 1;
+      poolWaits.ms += performance.now() - waitStarted;
+    }
   }
   // A checked-out client whose server goes away emits "error" besides failing its query; pool.query
   // listens for it, and so must every connection handed out here, or the process dies of it.

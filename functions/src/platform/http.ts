@@ -1,11 +1,14 @@
 // The one wrapper every HTTP function goes through: header normalisation, body limits and JSON
 // parsing, CORS, one log line per request, and the mapping of every error to the one JSON shape.
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import httpCors from "@middy/http-cors";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
+import { noteRequest } from "../ops/agent";
 import { authenticate, bearerToken } from "./auth";
 import { config } from "./config";
 import {
@@ -17,6 +20,7 @@ import {
   withStatementBudget,
   writePosition,
 } from "./db";
+import { addRequestMetrics, metrics } from "./emf-metrics";
 import {
   BadRequestError,
   HttpError,
@@ -24,7 +28,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "./errors";
-import { errorText, log, withRequestId } from "./logger";
+import { currentRequestId, errorText, log, logger, withRequestId } from "./logger";
 import { requiredVersion } from "./preconditions";
 import { limitActor, limitFailedAuthentication, limitOf, rateLimitHeaders } from "./rate-limit";
 import { metricsHeaders, newMetrics, type RequestMetrics, withMetrics } from "./request-metrics";
@@ -153,6 +157,41 @@ function requestLog(): middy.MiddlewareObj<ApiEvent, ApiResult> {
   };
 }
 
+/**
+ * X-Request-Id on every response (the id of the logs and the metrics), and the request's route,
+ * status, latency and cache outcome to the live figures (functions/src/ops/, a few in-memory
+ * increments; Redis hears of them in a batch at most once a second) and to the EMF metrics.
+ */
+function observe(): middy.MiddlewareObj<ApiEvent, ApiResult> {
+  const startedAt = new WeakMap<object, number>();
+  const done = (request: middy.Request<ApiEvent, ApiResult>) => {
+    const { response, event } = request;
+    const started = startedAt.get(request);
+    if (!response || started === undefined) return;
+    const requestId = currentRequestId();
+    if (requestId) response.headers = { ...response.headers, "X-Request-Id": requestId };
+    const ms = performance.now() - started;
+    const route = event.routeKey && event.routeKey !== "$default" ? event.routeKey : "other";
+    const status = response.statusCode ?? 200;
+    if (config.EMF_METRICS) addRequestMetrics(route, status, ms, requestId);
+    noteRequest({
+      route,
+      status,
+      ms,
+      cache: response.headers["X-Cache"],
+      listQuery: route === "GET /tasks" ? (event.queryStringParameters ?? {}) : undefined,
+      taskId: route === "GET /tasks/{id}" ? event.pathParameters?.id : undefined,
+    });
+  };
+  return {
+    before: (request) => {
+      startedAt.set(request, performance.now());
+    },
+    after: done,
+    onError: done,
+  };
+}
+
 /** Server-Timing (db, cache) and X-Cache on every response, from what db.ts and the cache recorded. */
 function requestMetrics(): middy.MiddlewareObj<ApiEvent, ApiResult> {
   const addHeaders = (request: middy.Request<ApiEvent, ApiResult>) => {
@@ -267,10 +306,13 @@ async function withReadWriteHeaders(
 }
 
 export function httpHandler(handler: ApiHandler, options: HandlerOptions) {
-  const wrapped = middy<ApiEvent, ApiResult>();
+  const wrapped = middy<ApiEvent, ApiResult>().use(injectLambdaContext(logger));
+  // Publishes what observe() buffered, after it (middy runs `after` hooks in reverse order).
+  if (config.EMF_METRICS) wrapped.use(logMetrics(metrics));
   // Off (LOG_REQUESTS=false, as the bench and test stacks run): not even its timer per request.
   if (config.LOG_REQUESTS) wrapped.use(requestLog());
   wrapped
+    .use(observe())
     .use(requestMetrics())
     .use(rateLimitHeaderWriter)
     .use(httpCors({ origin: config.CORS_ORIGIN }))

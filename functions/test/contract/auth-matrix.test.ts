@@ -31,6 +31,7 @@ const routes: RouteCase[] = [
   { method: "GET", path: "/tasks/activity", needed: "viewer", allowed: 200 },
   { method: "GET", path: `/tasks/${MISSING}/history`, needed: "viewer", allowed: 404 },
   { method: "GET", path: "/audit?limit=1", needed: "admin", allowed: 200 },
+  { method: "GET", path: "/ops", needed: "admin", allowed: 200 },
   { method: "GET", path: "/seed/status", needed: "viewer", allowed: 200 },
   { method: "GET", path: "/openapi.json", needed: "viewer", allowed: 200 },
   { method: "GET", path: "/health", needed: "public", allowed: 200 },

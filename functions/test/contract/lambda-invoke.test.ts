@@ -196,6 +196,12 @@ describe("the Lambda Invoke API under serverless-offline", () => {
     expect(activity.json).toMatchObject({ created: expect.any(Number), byStatus: expect.any(Object) });
   });
 
+  it("when ops is invoked, then it answers the operations figures", async () => {
+    const ops = await invokeHttp(covers("ops"), { path: "/ops" });
+    expect(ops.statusCode).toBe(200);
+    expect(ops.json).toMatchObject({ routes: expect.any(Array), database: expect.any(Object) });
+  });
+
   it("when seedStatus is invoked with no load running, then it answers seeding: null", async () => {
     const status = await invokeHttp(covers("seedStatus"), { path: "/seed/status" });
     expect(status.statusCode).toBe(200);

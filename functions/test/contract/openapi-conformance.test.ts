@@ -374,6 +374,7 @@ describe("responses against the OpenAPI document", () => {
     expect((await call("GET /ping", "/ping")).status).toBe(200);
     expect((await call("GET /openapi.json", "/openapi.json")).status).toBe(200);
     expect((await call("GET /seed/status", "/seed/status")).status).toBe(200);
+    expect((await call("GET /ops", "/ops")).status).toBe(200);
   });
 
   it("when all of the above ran, then every documented answer was produced for real", () => {

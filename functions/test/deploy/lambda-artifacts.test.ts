@@ -49,7 +49,14 @@ interface RunOutput {
   init: { node: string; cwd: string; nodePath: string | null; dependenciesVisible: string[] };
   invocations: Invocation[];
   /** The functions' own log lines (platform/logger.ts). */
-  logs: { msg: string; error?: string }[];
+  /** Powertools' log lines (stdout, and stderr for warnings and errors: CloudWatch keeps both). */
+  logs: { message: string; error?: string; requestId?: string }[];
+  /** CloudWatch Embedded Metric Format documents written to stdout. */
+  metrics: {
+    _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] };
+    requestId?: string;
+    route?: string;
+  }[];
   stderr: string;
 }
 
@@ -120,15 +127,20 @@ async function runArtifact(target: Artifact, events: unknown[]): Promise<RunOutp
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
   child.stdin.end(JSON.stringify(events));
   const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  if (code !== 0) throw new Error(`${target.key} exited with ${code}: ${stdout}\n${stderr}`);
   const lines = stdout
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line));
-  if (code !== 0) throw new Error(`${target.key} exited with ${code}: ${stdout}\n${stderr}`);
+  const errorLines = stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
   return {
     init: lines.find((line) => line.type === "init"),
     invocations: lines.filter((line) => line.type === "result" || line.type === "error"),
-    logs: lines.filter((line) => typeof line.msg === "string"),
+    logs: [...lines, ...errorLines].filter((line) => typeof line.message === "string"),
+    metrics: lines.filter((line) => line._aws !== undefined),
     stderr,
   };
 }
@@ -296,7 +308,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     expect(failed?.type).toBe("error");
     expect(failed?.errorMessage).toMatch(/^Internal error \(request /);
     expect(failed?.stack).not.toMatch(/\sat\s|\.[jt]s:\d+/);
-    const logged = output.logs.find((line) => line.msg === "invocation failed");
+    const logged = output.logs.find((line) => line.message === "invocation failed");
     expect(logged?.error).toMatch(/ws-connect\.ts:\d+/);
   });
 
@@ -313,6 +325,20 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
     );
     expect(audit.statusCode).toBe(200);
     expect(audit.json).toMatchObject({ items: expect.any(Array) });
+  });
+
+  it("when ops is invoked as on AWS, then it answers the figures and writes EMF metrics with the response's request id", async () => {
+    const output = await runArtifact(artifact("ops"), [http({ path: "/ops" })]);
+    const result = response(output);
+    expect(result.statusCode).toBe(200);
+    expect(result.json).toMatchObject({ routes: expect.any(Array), access: expect.any(Object) });
+    const requestId = result.headers?.["X-Request-Id"];
+    expect(requestId).toEqual(expect.any(String));
+    const emf = output.metrics.find((line) => line.requestId === requestId);
+    expect(emf?.route).toBe("GET /ops");
+    expect(emf?._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name)).toEqual(
+      expect.arrayContaining(["requests", "latency"]),
+    );
   });
 
   it("when openapi is invoked, then it serves the OpenAPI document", async () => {
@@ -426,6 +452,7 @@ describe("each artifact, run alone by a fresh Node 24 as the Lambda runtime runs
       "getView",
       "updateView",
       "deleteView",
+      "ops",
     ]);
     expect(artifacts.map((target) => target.key).filter((key) => !covered.has(key))).toEqual([]);
   });

@@ -474,7 +474,16 @@ export function fuzzRequest(ids: string[]): fc.Arbitrary<FuzzRequest> {
     {
       weight: 1,
       arbitrary: fc
-        .constantFrom("/tasks/stats", "/health", "/openapi.json", "/tasks/activity", "/nope", "/tasks/1/2")
+        .constantFrom(
+          "/tasks/stats",
+          "/health",
+          "/openapi.json",
+          "/tasks/activity",
+          "/ops",
+          "/ops?window=%ff&x[]=1",
+          "/nope",
+          "/tasks/1/2",
+        )
         .map((path) => ({ method: "GET", path, headers: {}, writes: false })),
     },
     { weight: 2, arbitrary: jobRequest },

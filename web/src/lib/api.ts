@@ -7,6 +7,7 @@ import type { ExportFormat } from "#contract/constants";
 import { etagOf, LIST_FILTER_KEYS, LIST_SET_FILTERS, REQUEST_HEADERS } from "#contract/constants";
 import type { Facets } from "#contract/facets";
 import type { BulkActionInput, ImportProblem, Job } from "#contract/jobs";
+import type { OpsSnapshot } from "#contract/ops";
 import type {
   CreateTaskInput,
   ErrorBody,
@@ -302,4 +303,12 @@ export async function updateView(id: string, patch: UpdateViewInput): Promise<Vi
 
 export async function deleteView(id: string): Promise<void> {
   await call(`/views/${encodeURIComponent(id)}`, { method: "DELETE" });
+}
+
+export type { OpsSnapshot };
+
+/** GET /ops (admin): the operations figures; a 403 ApiError for anyone else. */
+export async function getOps(signal?: AbortSignal): Promise<OpsSnapshot> {
+  const response = await call("/ops", { signal });
+  return (await response.json()) as OpsSnapshot;
 }
