@@ -70,7 +70,10 @@ describe("GET /ops", () => {
     expect(get?.windows["1m"].p99 ?? 0).toBeGreaterThanOrEqual(get?.windows["1m"].p50 ?? 0);
     expect(get?.windows["1m"].rps).toBeGreaterThan(0);
     expect(get?.spark.rps).toHaveLength(30);
-    expect((get?.cache.hit ?? 0) + (get?.cache.miss ?? 0)).toBeGreaterThanOrEqual(readIds.length);
+    // Every read has an outcome; which one depends on what earlier files left in the cache (a flush
+    // or an owed invalidation makes reads bypass it for a moment).
+    const outcomes = get ? get.cache.hit + get.cache.miss + get.cache.partial + get.cache.bypass : 0;
+    expect(outcomes).toBeGreaterThanOrEqual(readIds.length);
     expect(after.cache.hitRatio["task entries"]).not.toBeNull();
     expect(after.access.sorts.title).toBeGreaterThanOrEqual(1);
     expect(after.access.filters.tag).toBeGreaterThanOrEqual(1);

@@ -173,7 +173,13 @@ describe("serverless package", () => {
       // credential chain); the writing functions sign their one Invoke call without the SDK.
       // jobWorker carries graphile-worker (~340 KB minified); like broadcast it is never on a
       // person's request path (woken asynchronously, scheduled), so its cold start waits for no one.
-      const limit = ["broadcast", "jobWorker"].includes(target.key) ? 900 * 1024 : MAX_HANDLER_BYTES;
+      // openapi carries every route's schema and the document builder (615 KB once jobs, views,
+      // facets and ops joined); it serves tools, never the grid.
+      const limit = ["broadcast", "jobWorker"].includes(target.key)
+        ? 900 * 1024
+        : target.key === "openapi"
+          ? 700 * 1024
+          : MAX_HANDLER_BYTES;
       expect(bundle?.bytes, `${target.key} bundle size`).toBeLessThan(limit);
     }
   });

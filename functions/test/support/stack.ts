@@ -51,6 +51,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...process.env,
       // The checkout's development key set and control secret, as `npm start` passes them.
       ...devAuthEnv(),
+      // Up to four stacks run at once (contract, browser, two databases), each function with its own
+      // pools: at the dev stage's 10 per pool they exhausted PostgreSQL's 100 connections (503s).
+      PG_POOL_MAX: "2",
       ...options.env,
       API_PORT: String(options.apiPort),
       LAMBDA_PORT: String(options.lambdaPort),
