@@ -39,7 +39,7 @@ describe("the operations page", () => {
     await signInAs(page, /\(admin\)/);
     await page.getByRole("heading", { name: "Routes" }).waitFor({ timeout: 15_000 });
     await page.getByText("Live over the WebSocket").waitFor({ timeout: 15_000 });
-    await page.getByRole("rowheader", { name: "GET /tasks/{id}" }).waitFor({ timeout: 15_000 });
+    await page.getByRole("rowheader", { name: "GET /tasks/{id}", exact: true }).waitFor({ timeout: 15_000 });
     const spark = page.getByRole("img", { name: /GET \/tasks\/\{id\} requests per second/ });
     expect(await spark.count()).toBe(1);
 
