@@ -13,7 +13,7 @@ import { FACET_TOP, LIST_FILTER_KEYS, TASK_PRIORITIES, TASK_STATUSES } from "#co
 import type { Facet, Facets } from "#contract/facets";
 import type { ListFilters, Total } from "#contract/schemas";
 import { query, queryWithin } from "../platform/db";
-import { filterConditions, isCountable, priorityRank, SqlParams } from "./query";
+import { filterConditions, isCountable, keptCountConditions, SqlParams } from "./query";
 import { countTasks } from "./repository";
 
 /** Below this many matching tasks a facet is counted exactly (through the filter's index). */
@@ -57,18 +57,7 @@ async function keptCounts(
   filters: ListFilters,
 ): Promise<Map<string, number>> {
   const params = new SqlParams();
-  const kept = ["true"];
-  const expired = ["t.expires_at <= now()"];
-  if (filters.status) {
-    const p = params.add(filters.status);
-    kept.push(`c.status = any(${p}::text[])`);
-    expired.push(`t.status = any(${p}::text[])`);
-  }
-  if (filters.priority) {
-    const p = params.add(filters.priority.map(priorityRank));
-    kept.push(`c.priority = any(${p}::int2[])`);
-    expired.push(`t.priority = any(${p}::int2[])`);
-  }
+  const { kept, expired } = keptCountConditions(filters, params);
   const column = dimension === "status" ? "status" : "priority::text";
   const result = await query<{ v: string; n: string }>(
     `select v, sum(n)::int8::text as n from (

@@ -125,6 +125,29 @@ export class SqlParams {
   }
 }
 
+/**
+ * For countable filters (isCountable): the conditions on task_counts (`c`, the trigger-kept totals)
+ * and on the expired tasks still counted there (`t`), sharing their parameters.
+ */
+export function keptCountConditions(
+  filters: ListFilters,
+  params: SqlParams,
+): { kept: string[]; expired: string[] } {
+  const kept = ["true"];
+  const expired = ["t.expires_at <= now()"];
+  if (filters.status) {
+    const p = params.add(filters.status);
+    kept.push(`c.status = any(${p}::text[])`);
+    expired.push(`t.status = any(${p}::text[])`);
+  }
+  if (filters.priority) {
+    const p = params.add(filters.priority.map(priorityRank));
+    kept.push(`c.priority = any(${p}::int2[])`);
+    expired.push(`t.priority = any(${p}::int2[])`);
+  }
+  return { kept, expired };
+}
+
 /** The WHERE conditions for the filters, always excluding expired tasks. */
 export function filterConditions(filters: ListFilters, params: SqlParams): string[] {
   const conditions = [LIVE];

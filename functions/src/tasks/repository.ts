@@ -26,6 +26,7 @@ import {
   hasFilters,
   isCountable,
   isCoveredByIndexes,
+  keptCountConditions,
   keysetCondition,
   keyText,
   LIVE,
@@ -329,21 +330,10 @@ async function rowAtAscendingPosition(
 export async function countTasks(filters: Filters, client?: Queryable): Promise<Total> {
   if (isCountable(filters)) {
     const params = new SqlParams();
-    const countConditions = ["true"];
-    const expiredConditions = ["t.expires_at <= now()"];
-    if (filters.status) {
-      const p = params.add(filters.status);
-      countConditions.push(`c.status = any(${p}::text[])`);
-      expiredConditions.push(`t.status = any(${p}::text[])`);
-    }
-    if (filters.priority) {
-      const p = params.add(filters.priority.map(priorityRank));
-      countConditions.push(`c.priority = any(${p}::int2[])`);
-      expiredConditions.push(`t.priority = any(${p}::int2[])`);
-    }
+    const { kept, expired } = keptCountConditions(filters, params);
     const result = await query<{ n: string }>(
-      `select (select coalesce(sum(c.n), 0) from task_counts c where ${countConditions.join(" and ")})
-            - (select count(*) from tasks t where ${expiredConditions.join(" and ")}) as n`,
+      `select (select coalesce(sum(c.n), 0) from task_counts c where ${kept.join(" and ")})
+            - (select count(*) from tasks t where ${expired.join(" and ")}) as n`,
       params.values,
       client,
     );
