@@ -56,9 +56,21 @@ describe("GET /ops", () => {
     // the last minute (earlier tests' reads may add to it, and older ones leave the 15-minute window).
     const after = await waitFor(
       async () => {
+        // Until everything asserted below has arrived: earlier files' gets in the same minute can
+        // satisfy the counts before this test's own reads were flushed (each function flushes on
+        // its own second), so the outcomes and access patterns are waited for too.
         const snapshot = await ops();
-        const figures = routeOf(snapshot, "GET /tasks/{id}")?.windows["1m"];
-        return figures && figures.requests >= readIds.length + 1 && figures.errors4xx >= 1
+        const route = routeOf(snapshot, "GET /tasks/{id}");
+        const figures = route?.windows["1m"];
+        const outcomes = route
+          ? route.cache.hit + route.cache.miss + route.cache.partial + route.cache.bypass
+          : 0;
+        return figures &&
+          figures.requests >= readIds.length + 1 &&
+          figures.errors4xx >= 1 &&
+          outcomes >= readIds.length &&
+          (snapshot.access.sorts.title ?? 0) >= 1 &&
+          (snapshot.access.filters.tag ?? 0) >= 1
           ? snapshot
           : undefined;
       },

@@ -24,19 +24,23 @@ async function tasks(tag: string, count: number, extra: Partial<Task> = {}): Pro
 }
 
 /** Waits for the newest job in the panel to end, and returns its state and text. */
-async function finishedJob(page: Page, timeout = 30_000): Promise<{ state: string; text: string }> {
-  const job = page.getByTestId("job").first();
-  await page.waitForFunction(
-    () =>
-      ["completed", "failed", "cancelled"].includes(
-        document.querySelector('[data-testid="job"]')?.getAttribute("data-job-state") ?? "",
-      ),
-    undefined,
+/**
+ * The newest job once it has ended. `seen`: how many jobs the panel listed before this one was
+ * started, so an earlier job that already ended is never taken for it (the newest is listed first).
+ */
+async function finishedJob(page: Page, seen = 0, timeout = 30_000): Promise<{ state: string; text: string }> {
+  const ended = await page.waitForFunction(
+    (before) => {
+      const jobs = document.querySelectorAll('[data-testid="job"]');
+      const state = jobs[0]?.getAttribute("data-job-state") ?? "";
+      return jobs.length > before && ["completed", "failed", "cancelled"].includes(state) ? state : null;
+    },
+    seen,
     { timeout },
   );
   return {
-    state: (await job.getAttribute("data-job-state")) ?? "",
-    text: (await job.innerText()).replace(/\s+/g, " "),
+    state: (await ended.jsonValue()) ?? "",
+    text: (await page.getByTestId("job").first().innerText()).replace(/\s+/g, " "),
   };
 }
 
@@ -101,8 +105,9 @@ describe("bulk edits as jobs", () => {
     expect(await confirm.innerText()).toContain("Delete 2 tasks? This cannot be undone.");
     // The safe choice has the focus.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Keep them");
+    const jobsBefore = await page.getByTestId("job").count();
     await confirm.getByRole("button", { name: "Delete 2 tasks" }).click();
-    expect((await finishedJob(page)).state).toBe("completed");
+    expect((await finishedJob(page, jobsBefore)).state).toBe("completed");
     await waitForTitles(page, [`t3 ${tag}`, `t2 ${tag}`]);
     expect((await listTasks(api, `tag=${tag}`)).items).toHaveLength(2);
     await page.close();

@@ -24,12 +24,14 @@ describe("the browser's history", () => {
     // is where the search opens when they land (it used to open at its top and lose the jump).
     await page.getByLabel("Go to row").fill("500");
     await page.getByLabel("Go to row").press("Enter");
+    // The search's rows, not the previous view's still on screen at that row.
+    await page.waitForFunction(() => !document.querySelector(".summary .updating"));
     await page.waitForSelector('tr[data-row="499"][data-task-id]');
     await page.waitForURL(/row=\d+/);
     const jumpedTo = (await positionRange(page))[0];
-    const row = page.locator('tr[data-row="499"]');
-    const id = await row.getAttribute("data-task-id");
-    await row.click();
+    const id = await page.locator('tr[data-row="499"]').getAttribute("data-task-id");
+    // That task's row, wherever a late refresh (live events of other tests' jobs) has moved it.
+    await page.locator(`tr[data-task-id="${id}"]`).click();
     await page.getByRole("dialog").waitFor();
     await page.waitForURL(new RegExp(`task=${id}`));
 
