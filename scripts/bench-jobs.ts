@@ -1,4 +1,4 @@
-// npm run bench:jobs [-- --filter '{"status":"todo","priority":"low,medium"}' --reads 10 --connections 4 --no-export]
+// npm run bench:jobs [-- --filter '{"status":"todo","priority":"low,medium"}' --reads 10 --connections 4 --rate 100 --no-export]
 // Against the stack answering on API_PORT (default 3000): how fast a bulk job goes through its
 // selection, and what it does to other users' reads meanwhile, then how fast an export of every
 // task is. Reads are the benchmark's "filter + sort" scenario (uncached pages), measured idle for
@@ -15,6 +15,9 @@ const { values: flags } = parseArgs({
     action: { type: "string", default: "" },
     reads: { type: "string", default: "10" },
     connections: { type: "string", default: "4" },
+    // Other users' reads arrive at a rate (requests/s over all connections), as people's do; 0 sends
+    // them back to back, which saturates both cores and measures the job's share of the machine.
+    rate: { type: "string", default: "100" },
     "no-export": { type: "boolean", default: false },
     "export-format": { type: "string", default: "csv" },
   },
@@ -27,6 +30,7 @@ const reads = scenarios({ count: 1_000_000, deepCursors: ["unused"], deepKeys: [
 );
 if (!reads) throw new Error("the bench has a filter + sort scenario");
 const connections = Number(flags.connections);
+const rate = Number(flags.rate);
 
 interface JobAnswer {
   job: { id: string; state: string; total: number; done: number; skipped: number; error: string | null };
@@ -58,6 +62,7 @@ function readLoad(seconds: number, stop?: Promise<unknown>): Promise<Result> {
         connections,
         duration: seconds,
         requests: [autocannonRequest(reads as NonNullable<typeof reads>)],
+        ...(rate > 0 ? { overallRate: rate } : {}),
         timeout: 10,
       },
       (error, result) => (error ? reject(error) : resolve(result)),
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
     "| --- | --- |",
     `| bulk job: tasks (done / skipped) | ${bulk.done.toLocaleString("en-US")} / ${bulk.skipped} (${bulk.state}) |`,
     `| bulk job: POST to completed | ${(bulkMs / 1000).toFixed(1)} s (${Math.round(bulk.done / (bulkMs / 1000)).toLocaleString("en-US")} tasks/s) |`,
-    `| reads idle (${connections} connections): req/s, p50, p99 | ${Math.round(idle.requests.average)}, ${ms(idle.latency.p50)}, ${ms(idle.latency.p99)} |`,
+    `| reads idle (${connections} connections, ${rate > 0 ? `${rate} req/s offered` : "back to back"}): req/s, p50, p99 | ${Math.round(idle.requests.average)}, ${ms(idle.latency.p50)}, ${ms(idle.latency.p99)} |`,
     `| reads during the job: req/s, p50, p99 | ${Math.round(during.requests.average)}, ${ms(during.latency.p50)}, ${ms(during.latency.p99)} |`,
     `| p99 during / idle | ${(during.latency.p99 / Math.max(1, idle.latency.p99)).toFixed(2)} |`,
   ];

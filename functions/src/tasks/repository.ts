@@ -77,7 +77,27 @@ const flip = (direction: "asc" | "desc") => (direction === "asc" ? "desc" : "asc
  * the first `walk` rows of the ordering, index-only, whose answer is right whenever it fills the
  * page (see search-plan.ts); or matches first, when the filters are known to match few rows.
  */
-export type IdPlan = "ordered" | "matches-first" | { walk: number };
+export type IdPlan = "ordered" | "matches-first" | "per-combination" | { walk: number };
+
+/**
+ * Orderings with an index led by (status, priority) (migration 018): a page filtered by status or
+ * priority reads the first rows of each allowed pair and merges them, however the matches bunch in
+ * the ordering. updated_at is the one that bulk edits bunch: every task a job touches moves to its
+ * newest end, in exactly the status and priority the job selected.
+ */
+const PER_COMBINATION_KEYS: ReadonlySet<SortKeyName> = new Set(["updatedAt"]);
+/** Each pair reads offset + limit rows: beyond this depth the ordering's own index is cheaper. */
+const PER_COMBINATION_MAX_DEPTH = 1_000;
+
+/** Whether a page can be read per (status, priority) pair: its ordering has the index, and a filter narrows the pairs. */
+export function perCombinationFits(sort: SortSpec, filters: Filters, depth: number): boolean {
+  return (
+    PER_COMBINATION_KEYS.has(sort.key) &&
+    (filters.status !== undefined || filters.priority !== undefined) &&
+    filters.q === undefined &&
+    depth <= PER_COMBINATION_MAX_DEPTH
+  );
+}
 
 /**
  * A page in one statement. The ids are chosen first, from the ordering's index (read alone when the
@@ -95,11 +115,27 @@ export function pageQuery(
   const params = new SqlParams();
   const order = orderBy(sort.key, direction);
   const keyset = boundary ? keysetCondition(sort.key, boundary.comparison, boundary, params) : null;
-  let conditions = filterConditions(filters, params);
+  // The per-combination plan states status and priority per pair; every other plan filters on them.
+  let conditions =
+    plan === "per-combination"
+      ? filterConditions({ ...filters, status: undefined, priority: undefined }, params)
+      : filterConditions(filters, params);
   let source = "tasks t";
   if (typeof plan === "object") {
     source = `(select ${walkColumns(sort.key)} from tasks t ${keyset ? `where ${keyset}` : ""}
       order by ${order} limit ${params.add(plan.walk)}::int8) t`;
+  } else if (plan === "per-combination") {
+    // Each allowed (status, priority) pair is one short backward or forward range of
+    // tasks_status_priority_updated_at_idx; the outer sort merges at most 16 x (offset + limit) rows.
+    const statuses = params.add(filters.status ?? TASK_STATUSES);
+    const priorities = params.add((filters.priority ?? TASK_PRIORITIES).map(priorityRank));
+    const rest = keyset ? [...conditions, keyset] : conditions;
+    source = `(select c.* from unnest(${statuses}::text[]) s(status)
+      cross join unnest(${priorities}::int2[]) p(priority)
+      cross join lateral (select t.id, t.${SORT_COLUMNS[sort.key].column} from tasks t
+        where t.status = s.status and t.priority = p.priority and ${rest.join(" and ")}
+        order by ${order} limit ${params.add(limit + offset)}::int8) c) t`;
+    conditions = [];
   } else {
     if (keyset) conditions.push(keyset);
     if (plan === "matches-first") {
@@ -155,10 +191,12 @@ async function fetchSearchPage(...page: PageArgs): Promise<PageRow[]> {
  * Filters can match few rows (a tag, an assignee, a due range, a status nobody has), and then
  * walking an ordering for a page reads most of the table. Their total is counted up to 1,000 (or
  * read from task_counts) anyway, so a total known to be that small sends the page to the
- * matches-first plan, which finds them through the filters' own indexes.
+ * matches-first plan, which finds them through the filters' own indexes. A status or priority
+ * filter over many rows, on an ordering that has their index, reads each pair's first rows.
  */
-export function idPlanFor(filters: Filters, total: Total): IdPlan {
-  return hasFilters(filters) && total.exact && total.value <= EXACT_COUNT_LIMIT ? "matches-first" : "ordered";
+export function idPlanFor(sort: SortSpec, filters: Filters, total: Total, depth: number): IdPlan {
+  if (hasFilters(filters) && total.exact && total.value <= EXACT_COUNT_LIMIT) return "matches-first";
+  return perCombinationFits(sort, filters, depth) ? "per-combination" : "ordered";
 }
 
 async function pagePlanFor(
@@ -169,10 +207,16 @@ async function pagePlanFor(
   const known = await total;
   // Nothing matches (exactly): no page to look for, and a walk would read the whole ordering.
   if (known.exact && known.value === 0) return async () => [];
-  return idPlanFor(filters, known) === "matches-first"
-    ? (sort, rowFilters, direction, boundary, limit, offset = 0) =>
-        fetchPage(sort, rowFilters, direction, boundary, limit, offset, "matches-first")
-    : fetchPage;
+  return (sort, rowFilters, direction, boundary, limit, offset = 0) =>
+    fetchPage(
+      sort,
+      rowFilters,
+      direction,
+      boundary,
+      limit,
+      offset,
+      idPlanFor(sort, rowFilters, known, offset + limit),
+    );
 }
 
 export async function listTasks(request: ListTasksQuery): Promise<ListResult> {
