@@ -72,6 +72,53 @@ else
 end
 return {1}`,
   },
+  // KEYS epoch gen idx build lock touched exp
+  // ARGV epoch taskKeyPrefix newGen tombTtlMs, then per task: op(put|del|forget) id member entry
+  //   version ttlMs score expMs
+  // -> {1} done, {0, epoch} epoch moved. mtWrite's rules for many tasks at once (a bulk job's chunk):
+  // each entry is never put over a newer version or a tombstone, the generation moves once, and the
+  // epoch, lock and index are looked up once instead of per task. A task whose facts Redis could
+  // not store is forgotten, and the index with it, exactly as mtWrite forgets one. The entry keys
+  // are the prefix plus the id (the declared keys' hash slot, as in mtIndexRead).
+  mtWriteMany: {
+    numberOfKeys: 7,
+    lua: `
+local epoch = redis.call('GET', KEYS[1])
+if epoch ~= ARGV[1] then return {0, epoch or ''} end
+local prefix, tombTtl = ARGV[2], ARGV[4]
+local function whole(s) local n = tonumber(s) return n and n == n and n >= 1 and n <= 86400000 and n == math.floor(n) end
+local function num(s) local n = tonumber(s) return n and n == n and n > -math.huge and n < math.huge end
+local building = redis.call('EXISTS', KEYS[5]) == 1
+local indexed = redis.call('EXISTS', KEYS[3]) == 1
+local forgot = false
+for i = 5, #ARGV, 8 do
+  local op, key, member = ARGV[i], prefix .. ARGV[i + 1], ARGV[i + 2]
+  local entry, version, ttl, score, expMs = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  if op == 'put' and not (num(version) and whole(ttl) and num(score) and (expMs == '' or num(expMs))) then op = 'forget' end
+  if op == 'del' and not whole(tombTtl) then op = 'forget' end
+  if op == 'forget' then
+    redis.call('DEL', key)
+    forgot = true
+  elseif op == 'put' then
+    local cur = redis.call('GET', key)
+    local v = cur and cur ~= 'D' and tonumber(string.match(cur, '^(%d+) '))
+    if cur ~= 'D' and not (v and v > tonumber(version)) then
+      if not v or v < tonumber(version) then redis.call('SET', key, entry, 'PX', ttl) end
+      if building then redis.call('SADD', KEYS[6], member) redis.call('ZADD', KEYS[4], score, member) end
+      if indexed then redis.call('ZADD', KEYS[3], score, member) end
+      if expMs ~= '' then redis.call('ZADD', KEYS[7], expMs, member) else redis.call('ZREM', KEYS[7], member) end
+    end
+  else
+    redis.call('SET', key, 'D', 'PX', tombTtl)
+    if building then redis.call('SADD', KEYS[6], member) redis.call('ZREM', KEYS[4], member) end
+    redis.call('ZREM', KEYS[3], member)
+    redis.call('ZREM', KEYS[7], member)
+  end
+end
+redis.call('SET', KEYS[2], ARGV[3])
+if forgot then redis.call('DEL', KEYS[3], KEYS[7], KEYS[4], KEYS[5], KEYS[6]) end
+return {1}`,
+  },
   // KEYS epoch idx exp taskSeen. ARGV epoch nowMs dir(desc|asc) mode(pos|after|before) arg count
   //   taskKeyPrefix windowMs
   // -> {-9} epoch moved, {-1} no index, {-2} too many expiries to sweep now, {-3} anchor gone,
@@ -227,6 +274,7 @@ export interface CacheCommands {
     ttlMs: number,
   ): Promise<number>;
   mtWrite(...args: (string | number)[]): Promise<[number, string?]>;
+  mtWriteMany(...args: (string | number)[]): Promise<[number, string?]>;
   mtIndexRead(...args: (string | number)[]): Promise<[number, number?, string[]?, (string | number)[]?]>;
   mtQueryRead(...args: (string | number)[]): Promise<[number, (string | number)?, number?]>;
   mtTaskRead(numberOfKeys: number, ...args: (string | number)[]): Promise<(string | number)[]>;

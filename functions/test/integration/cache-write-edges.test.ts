@@ -4,7 +4,7 @@
 // every entry, page and the 1M-entry index were dropped).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateTaskInput } from "#contract/schemas";
-import { entryTtlMs, getTasks, writeArgs, writeThrough } from "../../src/cache/entries";
+import { entryTtlMs, getTasks, writeArgs, writeThrough, writeThroughMany } from "../../src/cache/entries";
 import { closeCache } from "../../src/cache/health";
 import { cacheKeys, epochKey } from "../../src/cache/keys";
 import { indexSnapshot } from "../../src/cache/position-index";
@@ -131,5 +131,75 @@ describe("a write the cache cannot store", () => {
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(HOUR_MS);
     await query("delete from tasks where id = any($1::bigint[])", [[far.id, gone.id]]);
+  });
+});
+
+// Issue 16: a bulk job's chunk reaches the cache in one script per 500 tasks, under the single
+// write's rules.
+describe("many writes at once (a bulk job's chunk)", () => {
+  /** A new version of a task, as a chunk's UPDATE ... RETURNING would give it. */
+  const edited = (task: TaskRecord, version: number, title: string): TaskRecord => ({
+    ...task,
+    version,
+    json: JSON.stringify({ ...JSON.parse(task.json), title, version }),
+  });
+
+  const generation = async () => {
+    const redis = cacheClient();
+    if (!redis) throw new Error("no cache");
+    return redis.get(cacheKeys(await currentSpace(redis as never)).gen);
+  };
+
+  it("when puts and a delete land together, then entries, tombstone, index and generation are as one write each would leave them", async () => {
+    const [a, b, c] = [await recordWith({}), await recordWith({}), await recordWith({})];
+    await ensureIndex();
+    for (const task of [a, b, c]) {
+      await readTask(task.id);
+      await readTask(task.id);
+    }
+    // A newer version of b already reached the cache (a person's edit after the chunk's read).
+    await writeThrough({ op: "put", task: edited(b, b.version + 5, "person's edit") });
+    const before = { epoch: await epochNow(), generation: await generation() };
+
+    await writeThroughMany([
+      { op: "put", task: edited(a, a.version + 1, "bulk a") },
+      { op: "put", task: edited(b, b.version + 1, "bulk b") },
+      { op: "del", id: c.id },
+    ]);
+
+    expect(await epochNow()).toBe(before.epoch);
+    expect(await generation()).not.toBe(before.generation);
+    const read = await getTasks([a.id, b.id, c.id]);
+    expect(JSON.parse((read?.entries[0] as { json: string }).json).title).toBe("bulk a");
+    expect(JSON.parse((read?.entries[1] as { json: string }).json).title).toBe("person's edit");
+    expect(read?.entries[2]).toBe("deleted");
+    const indexed = await indexSnapshot();
+    expect(indexed).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(indexed).not.toContain(c.id);
+  });
+
+  it("when a chunk spans several scripts and one task's facts cannot be stored, then that task and the index are forgotten and the rest is written", async () => {
+    const task = await recordWith({});
+    await ensureIndex();
+    const before = await epochNow();
+    // 1,200 entries: three scripts of at most 500 (ids far beyond the table's, removed below).
+    const many = Array.from({ length: 1_200 }, (_, i) =>
+      edited({ ...task, id: String(9e12 + i) }, 7, `many ${i}`),
+    );
+    const broken = { ...edited(task, task.version + 1, "broken"), createdMicros: Number.NaN };
+
+    await writeThroughMany([
+      ...many.map((t) => ({ op: "put" as const, task: t })),
+      { op: "put", task: broken },
+    ]);
+
+    expect(await epochNow()).toBe(before);
+    expect(cacheState.owesInvalidation).toBe(false);
+    const read = await getTasks([many[0]?.id ?? "", many[1_199]?.id ?? "", task.id]);
+    expect(JSON.parse((read?.entries[0] as { json: string }).json).title).toBe("many 0");
+    expect(JSON.parse((read?.entries[1] as { json: string }).json).title).toBe("many 1199");
+    expect(read?.entries[2]).toBeUndefined();
+    expect(await indexSnapshot()).toBeUndefined();
+    await invalidateCaches();
   });
 });
