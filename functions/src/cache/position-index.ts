@@ -245,10 +245,15 @@ function transient(error: unknown): boolean {
   return /^(BUSY|LOADING|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)/.test((error as Error).message);
 }
 
-/** How background rebuilds read PostgreSQL, and whether one is running in this process. */
-const rebuilds: { reader?: (afterId: string, limit: number) => Promise<IndexRow[]>; running: boolean } = {
-  running: false,
-};
+/**
+ * How background rebuilds read PostgreSQL, whether one is running in this process, and whether a
+ * kick came while it ran (then one more run follows it: see kickIndexRebuild).
+ */
+const rebuilds: {
+  reader?: (afterId: string, limit: number) => Promise<IndexRow[]>;
+  running: boolean;
+  next?: RebuildOptions;
+} = { running: false };
 
 /** How a background rebuild reads PostgreSQL; registered by the task service (the cache runs no SQL). */
 export function setIndexReader(reader: (afterId: string, limit: number) => Promise<IndexRow[]>): void {
@@ -257,17 +262,28 @@ export function setIndexReader(reader: (afterId: string, limit: number) => Promi
 
 /**
  * Starts a rebuild after the current request has moved on (a timer, not an await), at most one per
- * process and one overall (the lock). The scheduled `maintain` function is the backstop.
+ * process and one overall (the lock). A kick while one runs is remembered and runs once it ends:
+ * the running one may be building an epoch a seed has just replaced (it then ends with a lost
+ * lock), and otherwise the new epoch would wait for the scheduled `maintain` run, the backstop.
+ * Any number of such kicks make one follow-up (forced if any was); it finds the index ready when
+ * the running build already served it.
  */
-export function kickIndexRebuild(options: Omit<RebuildOptions, "afterBatchRead"> = {}): void {
+export function kickIndexRebuild(options: RebuildOptions = {}): void {
   const reader = rebuilds.reader;
-  if (rebuilds.running || !reader || !config.CACHE_BACKGROUND_REBUILD) return;
+  if (!reader || !config.CACHE_BACKGROUND_REBUILD) return;
+  if (rebuilds.running) {
+    rebuilds.next = { ...options, force: Boolean(options.force || rebuilds.next?.force) };
+    return;
+  }
   rebuilds.running = true;
   setTimeout(() => {
     rebuildIndex(reader, options)
       .catch(() => {})
       .finally(() => {
         rebuilds.running = false;
+        const next = rebuilds.next;
+        rebuilds.next = undefined;
+        if (next) kickIndexRebuild(next);
       });
   }, 0).unref();
 }

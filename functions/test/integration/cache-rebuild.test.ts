@@ -1,7 +1,7 @@
 // The position index's rebuild on a loaded box, where it has to get through 2,000 batches at 10M
 // tasks: one slow batch (past the cache client's 250 ms command timeout) is sent again instead of
-// throwing the whole build away. On a private redis-server the test can stall (SIGSTOP), never the
-// shared one.
+// throwing the whole build away, and a kick that comes while a build runs (a seed moving the epoch
+// under it) is not lost. On a private redis-server the test can stall (SIGSTOP), never the shared one.
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { PrivateRedis } from "../support/private-redis";
 
@@ -14,11 +14,12 @@ const redisServer: PrivateRedis = await vi.hoisted(async () => {
 });
 
 const { closeCache } = await import("../../src/cache/health");
-const { indexSnapshot, invalidateAll } = await import("../../src/cache/position-index");
+const { indexSnapshot, invalidateAll, kickIndexRebuild } = await import("../../src/cache/position-index");
 const { localStats } = await import("../../src/cache/stats");
 const { closePool, query } = await import("../../src/platform/db");
 const { redisHealthy } = await import("../../src/platform/redis");
 const { rebuildTaskIndex } = await import("../../src/tasks/service");
+const { waitFor } = await import("../support/cache-kit");
 const { insertTasksSql, uniqueMarker } = await import("../support/factories");
 
 const tag = uniqueMarker("rbt");
@@ -63,6 +64,37 @@ describe("a batch that outlasts the command timeout", () => {
     expect(localStats.errors).toBe(errorsBefore);
     expect(redisHealthy()).toBe(true);
   }, 20_000);
+});
+
+describe("a kick while a rebuild runs", () => {
+  it("when the epoch moves under a running background rebuild, then the kick that came with it runs after it", async () => {
+    await waitFor(async () => (await rebuildTaskIndex({ force: true })).built);
+    const rebuildsBefore = localStats.rebuilds;
+    let entered: () => void = () => {};
+    const inFirstBatch = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    kickIndexRebuild({
+      force: true,
+      batchSize: 200,
+      afterBatchRead: async () => {
+        entered();
+        await released;
+      },
+    });
+    await inFirstBatch;
+    // A seed's invalidation: the running build's epoch (and its lock) is gone, and it kicks again.
+    expect(await invalidateAll()).toBe(true);
+    release();
+    // Nothing else builds here (no maintain, no read): only the remembered kick can.
+    const snapshot = await waitFor(() => indexSnapshot(), 15_000);
+    expect(snapshot).toEqual(await liveIdsByCreatedDesc());
+    expect(localStats.rebuilds).toBe(rebuildsBefore + 1);
+  }, 30_000);
 });
 
 describe("a Redis that does not come back", () => {
