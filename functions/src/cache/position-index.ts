@@ -1,5 +1,6 @@
 // The position index for the default ordering (created_at, id): a sorted set giving O(log n) access
 // by position, built in the background under a lock and never inside a user request.
+import { ReplyError } from "ioredis";
 import { config } from "../platform/config";
 import { HttpError } from "../platform/errors";
 import { availableRedis } from "../platform/redis";
@@ -20,8 +21,29 @@ import {
 } from "./state";
 import { localStats } from "./stats";
 
-/** Longer than any one batch takes; renewed by every batch, so a dead builder frees it quickly. */
+/**
+ * Longer than any one batch takes, its retries included (see BATCH_ATTEMPTS); renewed by every
+ * batch, so a dead builder frees it quickly.
+ */
 const BUILD_LOCK_MS = 30_000;
+
+/**
+ * Sends of one step before a rebuild gives up. A batch into a 10M-member work set on a loaded box
+ * can outlast the shared client's command timeout (250 ms, kept short for requests); one such batch
+ * used to abort the whole rebuild, which started over from id 0 and, at 10M, never finished. Waits
+ * between sends double from RETRY_FIRST_MS: 0.2 + 0.4 + 0.8 + 1.6 s plus five timeouts is ~4.5 s,
+ * well inside the lock, which every send that reaches Redis renews anyway.
+ */
+const BATCH_ATTEMPTS = 5;
+const RETRY_FIRST_MS = 200;
+
+/**
+ * Ids per batch: into a 10M-member work set on a loaded 2-core box a call of 2,000 took a third of
+ * one of 5,000 (p95 21-70 ms against 55-131 ms, whose max came near the 250 ms timeout) at the same
+ * cost per member, and every call holds Redis from all requests while it runs; 1,000 cost more per
+ * member. Numbers in CACHE.md, from scripts/bench-index-batch.ts.
+ */
+const DEFAULT_BATCH = 2_000;
 
 export type IndexAnchor = { mode: "pos"; position: number } | { mode: "after" | "before"; id: string };
 
@@ -103,7 +125,8 @@ export interface RebuildOptions {
 }
 
 export type RebuildResult =
-  | { built: true; rows: number; ms: number }
+  /** retries: sends that timed out or met a lost connection and were sent again. */
+  | { built: true; rows: number; ms: number; retries: number }
   | { built: false; reason: "disabled" | "unavailable" | "ready" | "locked" | "lost-lock" | "failed" };
 
 /**
@@ -122,7 +145,8 @@ export async function rebuildIndex(
   try {
     return await buildIndex(redis, readBatch, options);
   } catch (error) {
-    // Redis went away or evicted the work set: the lock expires and the next run starts over.
+    // Redis stayed away through every retry of a step, or refused one: the lock expires and the
+    // next run starts over.
     if (error instanceof HttpError) throw error;
     cacheFailed();
     return { built: false, reason: "failed" };
@@ -148,7 +172,8 @@ async function buildIndex(
     await redis.del(k.lock);
     return { built: false, reason: "ready" };
   }
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const sent = { retries: 0 };
   let rows = 0;
   let afterId = "0";
   for (;;) {
@@ -157,7 +182,10 @@ async function buildIndex(
     if (batch.length > 0) {
       const args: string[] = [];
       for (const row of batch) args.push(row.createdMicros, indexMember(row.id), row.expiresAtMs ?? "");
-      const ok = await redis.mtBuildBatch(k.lock, k.build, k.touched, k.exp, token, BUILD_LOCK_MS, ...args);
+      // Safe to send again: the same ZADDs, and a send that timed out but ran did the same ones.
+      const ok = await withRetries(sent, () =>
+        redis.mtBuildBatch(k.lock, k.build, k.touched, k.exp, token, BUILD_LOCK_MS, ...args),
+      );
       if (ok !== 1) return { built: false, reason: "lost-lock" };
       rows += batch.length;
       afterId = batch.at(-1)?.id ?? afterId;
@@ -167,30 +195,65 @@ async function buildIndex(
     await new Promise((resolve) => setImmediate(resolve));
   }
   const ms = Math.round(performance.now() - started);
-  const finished = await redis.mtBuildFinish(
-    k.epoch,
-    k.lock,
-    k.build,
-    k.touched,
-    k.idx,
-    k.meta,
-    k.stats,
-    e,
-    token,
-    rows,
-    ms,
-    new Date().toISOString(),
-  );
-  if (finished !== 1) return { built: false, reason: "lost-lock" };
+  const builtAt = new Date().toISOString();
+  const finish = () =>
+    redis.mtBuildFinish(
+      k.epoch,
+      k.lock,
+      k.build,
+      k.touched,
+      k.idx,
+      k.meta,
+      k.stats,
+      e,
+      token,
+      rows,
+      ms,
+      builtAt,
+    );
+  const finished = await withRetries(sent, finish);
+  // A send that timed out may still have run and finished the build: the retry then finds no lock
+  // (0), and the index's meta names this builder.
+  if (finished !== 1 && (await redis.hget(k.meta, "builder")) !== token) {
+    return { built: false, reason: "lost-lock" };
+  }
   // Counted in mt:stats by the finishing script itself, so not through count().
   localStats.rebuilds += 1;
-  return { built: true, rows, ms };
+  return { built: true, rows, ms, retries: sent.retries };
 }
 
-/** How background rebuilds read PostgreSQL, and whether one is running in this process. */
-const rebuilds: { reader?: (afterId: string, limit: number) => Promise<IndexRow[]>; running: boolean } = {
-  running: false,
-};
+/**
+ * Runs one idempotent rebuild step, again after a timeout or a lost connection (with a growing
+ * wait), up to BATCH_ATTEMPTS sends; counts the repeats in `sent`. Any other error Redis answers
+ * with is final: the same send would get it again.
+ */
+async function withRetries(sent: { retries: number }, step: () => Promise<number>): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!transient(error) || attempt >= BATCH_ATTEMPTS) throw error;
+      sent.retries += 1;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_FIRST_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** A timeout, a lost connection, or Redis answering that it cannot run scripts right now. */
+function transient(error: unknown): boolean {
+  if (!(error instanceof ReplyError)) return true;
+  return /^(BUSY|LOADING|TRYAGAIN|CLUSTERDOWN|MASTERDOWN)/.test((error as Error).message);
+}
+
+/**
+ * How background rebuilds read PostgreSQL, whether one is running in this process, and whether a
+ * kick came while it ran (then one more run follows it: see kickIndexRebuild).
+ */
+const rebuilds: {
+  reader?: (afterId: string, limit: number) => Promise<IndexRow[]>;
+  running: boolean;
+  next?: RebuildOptions;
+} = { running: false };
 
 /** How a background rebuild reads PostgreSQL; registered by the task service (the cache runs no SQL). */
 export function setIndexReader(reader: (afterId: string, limit: number) => Promise<IndexRow[]>): void {
@@ -199,17 +262,28 @@ export function setIndexReader(reader: (afterId: string, limit: number) => Promi
 
 /**
  * Starts a rebuild after the current request has moved on (a timer, not an await), at most one per
- * process and one overall (the lock). The scheduled `maintain` function is the backstop.
+ * process and one overall (the lock). A kick while one runs is remembered and runs once it ends:
+ * the running one may be building an epoch a seed has just replaced (it then ends with a lost
+ * lock), and otherwise the new epoch would wait for the scheduled `maintain` run, the backstop.
+ * Any number of such kicks make one follow-up (forced if any was); it finds the index ready when
+ * the running build already served it.
  */
-export function kickIndexRebuild(options: Omit<RebuildOptions, "afterBatchRead"> = {}): void {
+export function kickIndexRebuild(options: RebuildOptions = {}): void {
   const reader = rebuilds.reader;
-  if (rebuilds.running || !reader || !config.CACHE_BACKGROUND_REBUILD) return;
+  if (!reader || !config.CACHE_BACKGROUND_REBUILD) return;
+  if (rebuilds.running) {
+    rebuilds.next = { ...options, force: Boolean(options.force || rebuilds.next?.force) };
+    return;
+  }
   rebuilds.running = true;
   setTimeout(() => {
     rebuildIndex(reader, options)
       .catch(() => {})
       .finally(() => {
         rebuilds.running = false;
+        const next = rebuilds.next;
+        rebuilds.next = undefined;
+        if (next) kickIndexRebuild(next);
       });
   }, 0).unref();
 }

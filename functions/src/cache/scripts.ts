@@ -212,12 +212,14 @@ if marked then redis.call('PEXPIRE', KEYS[2], ARGV[1], 'NX') end
 return out`,
   },
   // KEYS epoch lock build touched. ARGV epoch token lockMs
+  // UNLINK, not DEL: an aborted build may have left millions of members, which DEL would free
+  // inside the script, keeping Redis from every other client meanwhile.
   mtBuildStart: {
     numberOfKeys: 4,
     lua: `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -9 end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
-redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('UNLINK', KEYS[3], KEYS[4])
 return 1`,
   },
   // KEYS lock build touched exp. ARGV token lockMs then (score member expMs) triples
@@ -236,15 +238,19 @@ end
 return 1`,
   },
   // KEYS epoch lock build touched idx meta stats. ARGV epoch token rows ms builtAt
+  // The old index is unlinked before the RENAME, which would otherwise free it inside the script (a
+  // forced rebuild of 10M tasks). The meta names the builder (its token), so one whose finishing
+  // call timed out after running can tell it finished.
   mtBuildFinish: {
     numberOfKeys: 7,
     lua: `
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then redis.call('DEL', KEYS[2], KEYS[3], KEYS[4]) return -9 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4]) return -9 end
 redis.call('ZADD', KEYS[3], '-inf', '0')
+redis.call('UNLINK', KEYS[5])
 redis.call('RENAME', KEYS[3], KEYS[5])
 redis.call('DEL', KEYS[4], KEYS[2])
-redis.call('HSET', KEYS[6], 'rows', ARGV[3], 'ms', ARGV[4], 'builtAt', ARGV[5])
+redis.call('HSET', KEYS[6], 'rows', ARGV[3], 'ms', ARGV[4], 'builtAt', ARGV[5], 'builder', ARGV[2])
 redis.call('HINCRBY', KEYS[7], 'rebuilds', 1)
 return 1`,
   },
