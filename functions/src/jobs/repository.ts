@@ -126,22 +126,56 @@ export async function setDone(id: string, done: number): Promise<void> {
   await query("update jobs set done = $2 where id = $1::uuid and state = 'running'", [id, done]);
 }
 
+/** A bulk job's lanes: lane k goes on after `after[k]` up to `until[k]` (ids, inclusive). */
+export interface Lanes {
+  after: string[];
+  until: string[];
+}
+
 /**
- * Last in a chunk's transaction: the position and counts advance with the chunk's writes, only
- * while the job still runs. Undefined when it was cancelled meanwhile: the caller rolls the chunk
- * back (so a cancel waits at most for this one statement, never for a whole chunk).
+ * The job's lanes, fixed by the attempt that first asks: `split()` gives ascending ids of the
+ * selection that divide it evenly, ending all lanes but the last, which ends at the job's max id.
+ * A later attempt gets the stored lanes, each with the position it committed.
  */
-export async function advance(
+export async function laneRanges(id: string, split: () => Promise<string[]>): Promise<Lanes> {
+  const stored = await query<Lanes>(
+    `select j.lane_after::text[] as after, j.lane_until::text[] as until from jobs j
+      where j.id = $1::uuid and j.lane_after is not null`,
+    [id],
+  );
+  if (stored.rows[0]) return stored.rows[0];
+  const boundaries = await split();
+  const result = await query<Lanes>(
+    `update jobs j set
+        lane_after = coalesce(j.lane_after, array[j.cursor_id] || $2::int8[]),
+        lane_until = coalesce(j.lane_until, $2::int8[] || array[coalesce(j.max_id, 0)])
+      where j.id = $1::uuid
+      returning j.lane_after::text[] as after, j.lane_until::text[] as until`,
+    [id, boundaries],
+  );
+  const lanes = result.rows[0];
+  if (!lanes) throw new Error("the job's row is gone");
+  return lanes;
+}
+
+/**
+ * Last in a chunk's transaction: the lane's position and the job's counts advance with the chunk's
+ * writes, only while the job still runs. Undefined when it was cancelled meanwhile: the caller
+ * rolls the chunk back (so a cancel waits at most for this one statement, never for a whole chunk).
+ */
+export async function advanceLane(
   client: Queryable,
   id: string,
+  lane: number,
   step: { cursorId: string; done: number; skipped: number },
 ): Promise<JobProgress | undefined> {
   const result = await query<{ progress: JobProgress }>(
-    `update jobs j set cursor_id = $2::int8, done = j.done + $3, skipped = j.skipped + $4
+    `update jobs j set lane_after[$2::int + 1] = $3::int8, cursor_id = greatest(j.cursor_id, $3::int8),
+        done = j.done + $4, skipped = j.skipped + $5
       where j.id = $1::uuid and j.state = 'running'
       returning json_build_object('id', j.id, 'kind', j.kind, 'state', j.state, 'total', j.total,
         'done', j.done, 'skipped', j.skipped) as progress`,
-    [id, step.cursorId, step.done, step.skipped],
+    [id, lane, step.cursorId, step.done, step.skipped],
     client,
   );
   return result.rows[0]?.progress;

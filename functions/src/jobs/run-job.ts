@@ -19,7 +19,14 @@ import { config } from "../platform/config";
 import { connectDedicated, query, transaction, withStatementBudget } from "../platform/db";
 import { errorText, log } from "../platform/logger";
 import type { Role } from "../platform/roles";
-import { bulkChunk, countSelection, exportCopySql, type ImportRow, insertImportRows } from "../tasks/bulk";
+import {
+  bulkChunk,
+  countSelection,
+  exportCopySql,
+  type ImportRow,
+  insertImportRows,
+  selectionBoundaries,
+} from "../tasks/bulk";
 import { orderBy } from "../tasks/query";
 import type { TaskRecord } from "../tasks/task-record";
 import { vacuumIfNeeded } from "../tasks/upkeep";
@@ -92,80 +99,110 @@ async function finishWithSummary(
 // ---------------------------------------------------------------------------------------------
 // Bulk edits
 
+/** Why a job's lanes stopped before their ends: cancelled, out of time, or an error to retry on. */
+type LaneStop = { kind: "stopped" } | { kind: "handover" } | { kind: "error"; error: unknown };
+
 async function runBulk(row: jobs.JobRow): Promise<void> {
   const { selection, action } = row.request as { selection: Selection; action: BulkAction };
+  const maxId = row.maxId ?? "0";
   if (row.attempts === 1 && row.maxId !== null)
-    await jobs.setTotal(row.id, await countSelection(selection, row.maxId));
+    await jobs.setTotal(row.id, await countSelection(selection, maxId));
   const kind = action.delete ? "delete" : "update";
   // Where a job's time goes (one log line per attempt): the chunks' SQL, the cache, the live feed.
   // sqlMs is each chunk's transaction end to end; chunkSqlMs the chunk's own statement within it.
   const spent = { chunks: 0, sqlMs: 0, chunkSqlMs: 0, cacheMs: 0, liveMs: 0 };
   const clock = performance.now();
+  // Lanes split what is left of the selection evenly, once; a retry finds them stored.
+  const lanes = await jobs.laneRanges(row.id, async () => {
+    if (config.JOB_LANES === 1) return [];
+    const current = await jobs.findJob(row.id);
+    const remaining = Math.max(0, (current?.total ?? 0) - (current?.done ?? 0));
+    return selectionBoundaries(selection, { afterId: row.cursorId, maxId }, remaining, config.JOB_LANES);
+  });
+  let stop: LaneStop | undefined;
   let followUp: Promise<void> = Promise.resolve();
-  for (;;) {
-    if (Date.now() > deadline) {
-      // Out of time in this invocation: the next one goes on from the saved position.
-      await followUp;
-      await query(enqueueSql(`'${row.id}'::uuid`));
-      await jobs.requeue(row.id, "handed over to the next worker invocation");
-      return;
-    }
-    const mark = performance.now();
-    const step = await transaction(async (client) => {
-      const locked = await jobs.readJob(client, row.id);
-      if (locked?.state !== "running") return "stopped" as const;
-      const statementStarted = performance.now();
-      const chunk = await bulkChunk(
-        client,
-        {
-          selection,
-          action,
-          snapshotAt: locked.snapshotAt ?? "",
-          maxId: locked.maxId ?? "0",
-          afterId: locked.cursorId,
-        },
-        config.JOB_CHUNK_SIZE,
-      );
-      spent.chunkSqlMs += performance.now() - statementStarted;
-      if (chunk.lastId === null) return "end" as const;
-      const written = chunk.written.length + chunk.deleted.length;
-      const progress = await jobs.advance(client, row.id, {
-        cursorId: chunk.lastId,
-        done: chunk.seen,
-        skipped: chunk.seen - written,
+
+  /** One lane's chunks, in id order over its range, until it ends or any lane stops the job. */
+  const runLane = async (lane: number): Promise<void> => {
+    let afterId = lanes.after[lane] ?? maxId;
+    const untilId = lanes.until[lane] ?? maxId;
+    while (!stop) {
+      if (Date.now() > deadline) {
+        stop = { kind: "handover" };
+        return;
+      }
+      const mark = performance.now();
+      const step = await transaction(async (client) => {
+        const job = await jobs.readJob(client, row.id);
+        if (job?.state !== "running") return "stopped" as const;
+        const statementStarted = performance.now();
+        const chunk = await bulkChunk(
+          client,
+          { selection, action, snapshotAt: job.snapshotAt ?? "", maxId: untilId, afterId },
+          config.JOB_CHUNK_SIZE,
+        );
+        spent.chunkSqlMs += performance.now() - statementStarted;
+        if (chunk.lastId === null) return "end" as const;
+        const written = chunk.written.length + chunk.deleted.length;
+        const progress = await jobs.advanceLane(client, row.id, lane, {
+          cursorId: chunk.lastId,
+          done: chunk.seen,
+          skipped: chunk.seen - written,
+        });
+        // Cancelled while the chunk ran: roll the chunk back.
+        if (!progress) throw new CancelledMidChunk();
+        return { chunk, progress, lastId: chunk.lastId };
+      }).catch((error: unknown) => {
+        if (error instanceof CancelledMidChunk) return "stopped" as const;
+        throw error;
       });
-      // Cancelled while the chunk ran: roll the chunk back.
-      if (!progress) throw new CancelledMidChunk();
-      return { chunk, progress };
-    }).catch((error: unknown) => {
-      if (error instanceof CancelledMidChunk) return "stopped" as const;
-      throw error;
-    });
-    spent.sqlMs += performance.now() - mark;
-    if (step === "stopped" || step === "end") {
-      await followUp;
-      if (step === "stopped") return;
-      break;
+      spent.sqlMs += performance.now() - mark;
+      if (step === "end") return;
+      if (step === "stopped") {
+        stop = { kind: "stopped" };
+        return;
+      }
+      spent.chunks += 1;
+      afterId = step.lastId;
+      // The chunk's cache writes and progress event overlap the next chunks' SQL: each chunk
+      // reaches Redis only after it committed, one after another in the order they committed.
+      const previous = followUp;
+      followUp = (async () => {
+        await previous;
+        const started = performance.now();
+        await afterWrite(step.chunk.written, step.chunk.deleted);
+        const written = performance.now();
+        await publishJobProgress(step.progress);
+        spent.cacheMs += written - started;
+        spent.liveMs += performance.now() - written;
+      })();
     }
-    spent.chunks += 1;
-    // The chunk's cache writes and progress event overlap the next chunk's SQL: each chunk still
-    // reaches Redis only after it committed, and the previous one's follow-up is awaited first, so
-    // chunks reach the cache and the feed in order.
-    const previous = followUp;
-    followUp = (async () => {
-      await previous;
-      const started = performance.now();
-      await afterWrite(step.chunk.written, step.chunk.deleted);
-      const written = performance.now();
-      await publishJobProgress(step.progress);
-      spent.cacheMs += written - started;
-      spent.liveMs += performance.now() - written;
-    })();
+  };
+
+  await Promise.all(
+    lanes.after.map((_, lane) =>
+      runLane(lane).catch((error: unknown) => {
+        // The other lanes stop after their current chunk; the queue retries the job from the
+        // positions every lane committed.
+        stop ??= { kind: "error", error };
+      }),
+    ),
+  );
+  await followUp;
+  const stopped = stop as LaneStop | undefined;
+  if (stopped?.kind === "error") throw stopped.error;
+  if (stopped?.kind === "stopped") return;
+  if (stopped?.kind === "handover") {
+    // Out of time in this invocation: the next one goes on from the saved positions.
+    await query(enqueueSql(`'${row.id}'::uuid`));
+    await jobs.requeue(row.id, "handed over to the next worker invocation");
+    return;
   }
   const round = (ms: number) => Math.round(ms);
   log("info", "bulk job chunks", {
     jobId: row.id,
     chunks: spent.chunks,
+    lanes: lanes.after.length,
     ms: round(performance.now() - clock),
     sqlMs: round(spent.sqlMs),
     chunkSqlMs: round(spent.chunkSqlMs),

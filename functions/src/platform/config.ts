@@ -141,6 +141,8 @@ const ConfigSchema = z.object({
   JOB_WAKE: z.enum(["invoke", "off"]).default("invoke"),
   /** Tasks per keyset chunk of a bulk job: one transaction, one cache write-through, one progress event. */
   JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
+  /** Connections a bulk job's chunks run on at once, each over its own id range (migration 019). */
+  JOB_LANES: z.coerce.number().int().min(1).max(8).default(2),
   /** Attempts of a job before it is failed (graphile-worker backs off e^attempt seconds between them). */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
   /** Where exports are written locally (on AWS: /tmp, then an S3 object; see README). */

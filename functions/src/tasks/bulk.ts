@@ -31,6 +31,34 @@ export async function countSelection(selection: Selection, maxId?: string): Prom
   return Number(result.rows[0]?.n ?? 0);
 }
 
+/**
+ * Ids that split a selection into `parts` runs of equal size (ascending; fewer when it is small):
+ * the ends of a bulk job's lanes. One index walk per boundary, never a sort of the selection.
+ */
+export async function selectionBoundaries(
+  selection: Selection,
+  range: { afterId: string; maxId: string },
+  total: number,
+  parts: number,
+): Promise<string[]> {
+  const boundaries: string[] = [];
+  for (let part = 1; part < parts; part += 1) {
+    const offset = Math.floor((total * part) / parts);
+    if (offset === 0) continue;
+    const params = new SqlParams();
+    const conditions = selectionConditions(selection, params, range.maxId);
+    conditions.push(`t.id > ${params.add(range.afterId)}::int8`);
+    const where = conditions.join(" and ");
+    const result = await query<{ id: string }>(
+      `select t.id::text as id from tasks t where ${where} order by t.id offset ${params.add(offset - 1)}::int8 limit 1`,
+      params.values,
+    );
+    const id = result.rows[0]?.id;
+    if (id && id !== boundaries.at(-1)) boundaries.push(id);
+  }
+  return boundaries;
+}
+
 /** The tags a task ends with: its own plus `add` (first occurrence kept, in order) minus `remove`. */
 function tagsExpression(action: BulkAction, params: SqlParams): string | undefined {
   if (!action.addTags && !action.removeTags) return undefined;

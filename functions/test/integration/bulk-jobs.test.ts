@@ -100,6 +100,15 @@ describe("bulk jobs", () => {
       expect(row.tags).toEqual([tag, "reviewed"]);
     }
     expect((await versions(other)).every((row) => row.status === "todo" && row.version === 1)).toBe(true);
+    // Two lanes (JOB_LANES), each a contiguous id range holding half the selection.
+    const lanes = await query<{ after: string[]; until: string[] }>(
+      "select lane_after::text[] as after, lane_until::text[] as until from jobs where id = $1::uuid",
+      [job.id],
+    );
+    const { until } = lanes.rows[0] ?? { until: [] };
+    expect(until).toHaveLength(2);
+    const firstLane = rows.filter((row) => BigInt(row.id) <= BigInt(until[0] ?? "0"));
+    expect(firstLane).toHaveLength(125);
     const audit = await query<{ action: string; actor_id: string; changes: { state: string; done: number } }>(
       "select action, actor_id, changes from audit_log where changes ->> 'jobId' = $1",
       [job.id],
@@ -172,9 +181,14 @@ describe("bulk jobs", () => {
       const jobId = (started.json() as { job: { id: string } }).job.id;
       await drain();
       const failedOnce = await jobOf(jobId);
-      expect(failedOnce).toMatchObject({ state: "queued", done: 200, attempts: 1 });
+      expect(failedOnce).toMatchObject({ state: "queued", attempts: 1 });
       expect(failedOnce.error).toMatch(/poisoned task/);
-      expect((await versions(tag)).filter((row) => row.version === 2)).toHaveLength(200);
+      // The poisoned task's lane committed the chunk before it; the other lane stopped after its
+      // chunk in flight. Whatever committed is counted, and nothing else changed.
+      const changed = (await versions(tag)).filter((row) => row.version === 2);
+      expect(failedOnce.done).toBe(changed.length);
+      expect(changed.length).toBeGreaterThanOrEqual(200);
+      expect(changed.map((row) => row.id)).not.toContain(ids[250]);
 
       await heal();
       // graphile-worker retries after e^1 s.
@@ -202,9 +216,14 @@ describe("bulk jobs", () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       await drain();
       const job = await jobOf(jobId);
-      expect(job).toMatchObject({ state: "failed", done: 0, attempts: 2 });
+      expect(job).toMatchObject({ state: "failed", attempts: 2 });
       expect(job.error).toMatch(/poisoned task/);
-      expect((await versions(tag)).every((row) => row.version === 1)).toBe(true);
+      // The poisoned task's lane never got past it; the other lane's committed chunks stay, and
+      // `done` counts exactly the tasks that changed.
+      const rows = await versions(tag);
+      expect(rows.find((row) => row.id === ids[0])?.version).toBe(1);
+      expect(job.done).toBe(rows.filter((row) => row.version > 1).length);
+      expect(job.done).toBeLessThan(150);
       const audit = await query(
         "select changes ->> 'state' as state from audit_log where changes ->> 'jobId' = $1",
         [jobId],
