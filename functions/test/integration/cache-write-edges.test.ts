@@ -144,6 +144,13 @@ describe("many writes at once (a bulk job's chunk)", () => {
     json: JSON.stringify({ ...JSON.parse(task.json), title, version }),
   });
 
+  /** The title of a cached entry (a task's JSON), failing plainly when there is none. */
+  const titleOf = (entry: unknown): string => {
+    if (!entry || typeof entry !== "object" || !("json" in entry))
+      throw new Error(`no entry: ${String(entry)}`);
+    return JSON.parse(String(entry.json)).title;
+  };
+
   const generation = async () => {
     const redis = cacheClient();
     if (!redis) throw new Error("no cache");
@@ -170,8 +177,8 @@ describe("many writes at once (a bulk job's chunk)", () => {
     expect(await epochNow()).toBe(before.epoch);
     expect(await generation()).not.toBe(before.generation);
     const read = await getTasks([a.id, b.id, c.id]);
-    expect(JSON.parse((read?.entries[0] as { json: string }).json).title).toBe("bulk a");
-    expect(JSON.parse((read?.entries[1] as { json: string }).json).title).toBe("person's edit");
+    expect(titleOf(read?.entries[0])).toBe("bulk a");
+    expect(titleOf(read?.entries[1])).toBe("person's edit");
     expect(read?.entries[2]).toBe("deleted");
     const indexed = await indexSnapshot();
     expect(indexed).toEqual(expect.arrayContaining([a.id, b.id]));
@@ -196,8 +203,8 @@ describe("many writes at once (a bulk job's chunk)", () => {
     expect(await epochNow()).toBe(before);
     expect(cacheState.owesInvalidation).toBe(false);
     const read = await getTasks([many[0]?.id ?? "", many[1_199]?.id ?? "", task.id]);
-    expect(JSON.parse((read?.entries[0] as { json: string }).json).title).toBe("many 0");
-    expect(JSON.parse((read?.entries[1] as { json: string }).json).title).toBe("many 1199");
+    expect(titleOf(read?.entries[0])).toBe("many 0");
+    expect(titleOf(read?.entries[1])).toBe("many 1199");
     expect(read?.entries[2]).toBeUndefined();
     expect(await indexSnapshot()).toBeUndefined();
     await invalidateCaches();
