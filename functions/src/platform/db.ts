@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { config } from "./config";
 import { HttpError, ServiceUnavailableError } from "./errors";
+import { errorText, log } from "./logger";
 import { recordDb } from "./request-metrics";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
@@ -221,6 +222,8 @@ export function toHttpError(error: unknown): unknown {
     code === "40001" || // serialization failure that survived them
     /timeout|Connection terminated|connect/i.test(message)
   ) {
+    // The answer says "retry"; the log says why (a pool wait, a timeout, a lost connection).
+    log("warn", "database unavailable", { cause: errorText(error), code });
     return new ServiceUnavailableError();
   }
   // Validation should have refused these first; a value that still reaches PostgreSQL this way is

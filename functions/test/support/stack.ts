@@ -2,6 +2,7 @@
 // exactly as `npm start` runs them, on the test ports, and stops the whole process group after.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { devAuthEnv } from "../../../scripts/lib/dev-keys";
 
@@ -67,8 +68,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   });
   let output = "";
+  // TEST_STACK_LOG=<file>: every stack's whole output appended there (diagnosing a failed run).
+  const logFile = process.env.TEST_STACK_LOG;
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
