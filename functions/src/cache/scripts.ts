@@ -12,6 +12,14 @@ local function newer(cur, version)
   return (not v) or v < version
 end`;
 
+/**
+ * Shared by the write scripts: what Redis can store as a TTL (whole ms, up to a day) and as a score
+ * (a finite number), checked before anything is written.
+ */
+const LUA_CHECKS = `
+local function whole(s) local n = tonumber(s) return n and n == n and n >= 1 and n <= 86400000 and n == math.floor(n) end
+local function num(s) local n = tonumber(s) return n and n == n and n > -math.huge and n < math.huge end`;
+
 export const CACHE_SCRIPTS = {
   // KEYS epoch task. ARGV epochSeenByTheRead entry version ttlMs
   // A refill lands only in the key space its read missed in: once the epoch moved (a write that
@@ -36,8 +44,7 @@ return 0`,
 local epoch = redis.call('GET', KEYS[1])
 if epoch ~= ARGV[1] then return {0, epoch or ''} end
 local op, member = ARGV[2], ARGV[6]
-local function whole(s) local n = tonumber(s) return n and n == n and n >= 1 and n <= 86400000 and n == math.floor(n) end
-local function num(s) local n = tonumber(s) return n and n == n and n > -math.huge and n < math.huge end
+${LUA_CHECKS}
 if op == 'put' and not (num(ARGV[4]) and whole(ARGV[5]) and num(ARGV[7]) and (ARGV[8] == '' or num(ARGV[8]))) then
   return {2} end
 if op == 'del' and not whole(ARGV[10]) then return {2} end
@@ -86,8 +93,7 @@ return {1}`,
 local epoch = redis.call('GET', KEYS[1])
 if epoch ~= ARGV[1] then return {0, epoch or ''} end
 local prefix, tombTtl = ARGV[2], ARGV[4]
-local function whole(s) local n = tonumber(s) return n and n == n and n >= 1 and n <= 86400000 and n == math.floor(n) end
-local function num(s) local n = tonumber(s) return n and n == n and n > -math.huge and n < math.huge end
+${LUA_CHECKS}
 local building = redis.call('EXISTS', KEYS[5]) == 1
 local indexed = redis.call('EXISTS', KEYS[3]) == 1
 local forgot = false

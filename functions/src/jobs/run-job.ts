@@ -55,13 +55,14 @@ function auditOf(row: jobs.JobRow): AuditContext {
   };
 }
 
-const progressOf = (row: jobs.JobRow) => ({
-  id: row.id,
-  kind: row.kind,
-  state: row.state,
-  total: row.total,
-  done: row.done,
-  skipped: row.skipped,
+/** A job's `job.progress` event, from its row or from what ended it. */
+const progressOf = (job: Pick<jobs.JobRow, "id" | "kind" | "state" | "total" | "done" | "skipped">) => ({
+  id: job.id,
+  kind: job.kind,
+  state: job.state,
+  total: job.total,
+  done: job.done,
+  skipped: job.skipped,
 });
 
 /** Cache and live feed after a chunk committed: the chunk's tasks written through in one pipeline. */
@@ -105,20 +106,28 @@ type LaneStop = { kind: "stopped" } | { kind: "handover" } | { kind: "error"; er
 async function runBulk(row: jobs.JobRow): Promise<void> {
   const { selection, action } = row.request as { selection: Selection; action: BulkAction };
   const maxId = row.maxId ?? "0";
-  if (row.attempts === 1 && row.maxId !== null)
-    await jobs.setTotal(row.id, await countSelection(selection, maxId));
+  // The first attempt counts the selection; later ones find the total it stored.
+  let total = row.total;
+  if (row.attempts === 1 && row.maxId !== null) {
+    total = await countSelection(selection, maxId);
+    await jobs.setTotal(row.id, total);
+  }
   const kind = action.delete ? "delete" : "update";
   // Where a job's time goes (one log line per attempt): the chunks' SQL, the cache, the live feed.
   // sqlMs is each chunk's transaction end to end; chunkSqlMs the chunk's own statement within it.
   const spent = { chunks: 0, sqlMs: 0, chunkSqlMs: 0, cacheMs: 0, liveMs: 0 };
   const clock = performance.now();
   // Lanes split what is left of the selection evenly, once; a retry finds them stored.
-  const lanes = await jobs.laneRanges(row.id, async () => {
-    if (config.JOB_LANES === 1) return [];
-    const current = await jobs.findJob(row.id);
-    const remaining = Math.max(0, (current?.total ?? 0) - (current?.done ?? 0));
-    return selectionBoundaries(selection, { afterId: row.cursorId, maxId }, remaining, config.JOB_LANES);
-  });
+  const lanes = await jobs.laneRanges(row.id, async () =>
+    config.JOB_LANES === 1
+      ? []
+      : selectionBoundaries(
+          selection,
+          { afterId: row.cursorId, maxId },
+          Math.max(0, total - row.done),
+          config.JOB_LANES,
+        ),
+  );
   let stop: LaneStop | undefined;
   let followUp: Promise<void> = Promise.resolve();
 
@@ -212,13 +221,7 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
   const job = await finishWithSummary(row, "tasks.bulk", { selection, action }, { state: "completed" });
   if (!job) return;
   await publishBulk({ jobId: row.id, action: kind, count: job.done - job.skipped });
-  await publishJobProgress({
-    ...progressOf(row),
-    state: job.state,
-    total: job.total,
-    done: job.done,
-    skipped: job.skipped,
-  });
+  await publishJobProgress(progressOf(job));
   // Every row the job wrote lost its page's all-visible bit, so other users' index-only walks
   // visit the heap for it (a rare filter's page: 130 ms after a 100,000-task job, 3 ms after a
   // vacuum) until the scheduled maintain vacuums, up to a minute later: vacuum now instead.
@@ -281,13 +284,7 @@ async function runExport(row: jobs.JobRow): Promise<void> {
     await rm(file, { force: true });
     return;
   }
-  await publishJobProgress({
-    ...progressOf(row),
-    state: job.state,
-    total: job.total,
-    done: job.done,
-    skipped: 0,
-  });
+  await publishJobProgress(progressOf(job));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,13 +323,7 @@ async function runImport(row: jobs.JobRow): Promise<void> {
   }
   if (!job) return;
   await publishBulk({ jobId: row.id, action: "import", count: created.length });
-  await publishJobProgress({
-    ...progressOf(row),
-    state: job.state,
-    total: job.total,
-    done: job.done,
-    skipped: 0,
-  });
+  await publishJobProgress(progressOf(job));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,13 +363,7 @@ export const runJob: Task = async (payload, helpers) => {
             )
           : await jobs.finishJob(undefined, row.id, { state: "failed", error: message });
       if (job)
-        await publishJobProgress({
-          ...progressOf(row),
-          state: job.state,
-          total: job.total,
-          done: job.done,
-          skipped: job.skipped,
-        });
+        await publishJobProgress(progressOf(job));
       return;
     }
     await jobs.requeue(row.id, message);

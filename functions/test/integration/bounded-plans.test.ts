@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SORT_KEYS } from "#contract/constants";
 import { ListTasksQuery } from "#contract/schemas";
 import type { Queryable } from "../../src/platform/db";
-import { countTasks, idPlanFor, pageQuery } from "../../src/tasks/repository";
+import { idPlanFor, pageQuery } from "../../src/tasks/page-query";
+import { countTasks } from "../../src/tasks/repository";
 import { TEST_DATABASE_URL } from "../support/services";
 
 const ROWS = 600_000;

@@ -43,6 +43,48 @@ function ChipCount({ id, count }: { id: string; count: { count: number; exact: b
   );
 }
 
+/** The chips of a fixed set of values (status, priority): pressed when chosen, with their facet counts. */
+function ChoiceChips<V extends string>({
+  legend,
+  dimension,
+  values,
+  labels,
+  chosen,
+  facets,
+  onToggle,
+}: {
+  legend: string;
+  dimension: "status" | "priority";
+  values: readonly V[];
+  labels: Record<V, string>;
+  chosen: readonly V[];
+  facets: Facets | null;
+  onToggle: (value: V) => void;
+}) {
+  return (
+    <fieldset className="chips">
+      <legend>{legend}</legend>
+      {values.map((value) => {
+        const count = facetCount(facets, dimension, value);
+        return (
+          <button
+            key={value}
+            type="button"
+            className={`chip ${dimension}-${value}`}
+            aria-pressed={chosen.includes(value)}
+            aria-label={labels[value]}
+            aria-describedby={count ? `facet-${dimension}-${value}` : undefined}
+            onClick={() => onToggle(value)}
+          >
+            {labels[value]}
+            <ChipCount id={`facet-${dimension}-${value}`} count={count} />
+          </button>
+        );
+      })}
+    </fieldset>
+  );
+}
+
 /** Facet values not seen in the loaded rows yet go after those that were. */
 function withFacet(seen: readonly string[] | undefined, facet: Facets["assignee"] | undefined): string[] {
   const names = new Set(seen ?? []);
@@ -164,46 +206,24 @@ export function Toolbar({ view, loading, onChange, onCreate, suggestions, facets
         </button>
       </div>
       <div id="task-filters" className={`filters${filtersOpen ? " open" : ""}`}>
-        <fieldset className="chips">
-          <legend>Status</legend>
-          {STATUSES.map((status) => {
-            const count = facetCount(facets, "status", status);
-            return (
-              <button
-                key={status}
-                type="button"
-                className={`chip status-${status}`}
-                aria-pressed={view.status.includes(status)}
-                aria-label={STATUS_LABELS[status]}
-                aria-describedby={count ? `facet-status-${status}` : undefined}
-                onClick={() => onChange({ status: toggle(view.status, status) })}
-              >
-                {STATUS_LABELS[status]}
-                <ChipCount id={`facet-status-${status}`} count={count} />
-              </button>
-            );
-          })}
-        </fieldset>
-        <fieldset className="chips">
-          <legend>Priority</legend>
-          {PRIORITIES.map((priority) => {
-            const count = facetCount(facets, "priority", priority);
-            return (
-              <button
-                key={priority}
-                type="button"
-                className={`chip priority-${priority}`}
-                aria-pressed={view.priority.includes(priority)}
-                aria-label={PRIORITY_LABELS[priority]}
-                aria-describedby={count ? `facet-priority-${priority}` : undefined}
-                onClick={() => onChange({ priority: toggle(view.priority, priority) })}
-              >
-                {PRIORITY_LABELS[priority]}
-                <ChipCount id={`facet-priority-${priority}`} count={count} />
-              </button>
-            );
-          })}
-        </fieldset>
+        <ChoiceChips
+          legend="Status"
+          dimension="status"
+          values={STATUSES}
+          labels={STATUS_LABELS}
+          chosen={view.status}
+          facets={facets}
+          onToggle={(status) => onChange({ status: toggle(view.status, status) })}
+        />
+        <ChoiceChips
+          legend="Priority"
+          dimension="priority"
+          values={PRIORITIES}
+          labels={PRIORITY_LABELS}
+          chosen={view.priority}
+          facets={facets}
+          onToggle={(priority) => onChange({ priority: toggle(view.priority, priority) })}
+        />
         <div className="text-filter">
           <label htmlFor="filter-assignee">Assignee</label>
           <input
