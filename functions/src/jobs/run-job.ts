@@ -362,8 +362,7 @@ export const runJob: Task = async (payload, helpers) => {
               { state: "failed", error: message },
             )
           : await jobs.finishJob(undefined, row.id, { state: "failed", error: message });
-      if (job)
-        await publishJobProgress(progressOf(job));
+      if (job) await publishJobProgress(progressOf(job));
       return;
     }
     await jobs.requeue(row.id, message);
