@@ -22,7 +22,6 @@ import {
   TEST_WS_PORT,
 } from "./services";
 import { startStack } from "./stack";
-import { authHeaders } from "./tokens";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -80,14 +79,32 @@ async function migrateDatabase(url: string): Promise<void> {
   }
 }
 
-/** Seeds the browser stack's table through the Lambda Invoke API, as `npm run seed` does, once. */
-async function ensureBrowserTasks(apiUrl: string, lambdaUrl: string): Promise<void> {
-  const page = (await (
-    await fetch(`${apiUrl}/tasks?limit=1`, { headers: authHeaders("viewer") })
-  ).json()) as {
-    total: { value: number };
-  };
-  if (page.total.value >= BROWSER_TASKS) return;
+/**
+ * True when the browser database holds exactly what the last seed left: BROWSER_TASKS tasks, none
+ * written since. Earlier runs create, edit and bulk-edit tasks, and some tests assert on figures of
+ * the seeded data (a search's estimated count, the rows at its end), so a changed table is reseeded.
+ */
+async function browserTasksAsSeeded(databaseUrl: string): Promise<boolean> {
+  const client = await waitForDatabase(databaseUrl, 10_000);
+  try {
+    // Seeded tasks were all last updated at or before their load's anchor; any later write is newer.
+    const result = await client.query<{ untouched: boolean }>(
+      `select coalesce((
+         select l.count = $1 and (select count(*) from tasks) = $1
+                and not exists (select 1 from tasks where updated_at > l.anchor)
+         from seed_loads l where l.state = 'done' and l.mode = 'replace'
+         order by l.finished_at desc limit 1), false) as untouched`,
+      [BROWSER_TASKS],
+    );
+    return result.rows[0]?.untouched ?? false;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Seeds the browser stack's table through the Lambda Invoke API, as `npm run seed` does, when it changed. */
+async function ensureBrowserTasks(lambdaUrl: string): Promise<void> {
+  if (await browserTasksAsSeeded(BROWSER_DATABASE_URL)) return;
   const started = performance.now();
   const client = new SeedClient({ endpoint: lambdaUrl, functionName: "million-tasks-dev-seed" });
   await client.seed({ count: BROWSER_TASKS, truncate: true, seed: 1, progress: false });
@@ -124,7 +141,7 @@ function teardown(...steps: Array<() => Promise<void>>): () => Promise<void> {
  * first brings its services when nothing answers (ensure-services.ts: the embedded PostgreSQL,
  * Debian's redis-server, and for `browser` Debian's chromium); `integration` then a migrated test
  * database; `contract` also the serverless-offline stack over it; `browser` its own database
- * (seeded once with BROWSER_TASKS tasks) and stack. `unit` has no global setup.
+ * (seeded with BROWSER_TASKS tasks whenever an earlier run changed them) and stack. `unit` has no global setup.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   switch (project.name) {
@@ -171,7 +188,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
           [BROWSER_API_PORT, BROWSER_LAMBDA_PORT, BROWSER_WS_PORT],
           { CORS_ORIGIN: BROWSER_SITE_ORIGIN },
         );
-        await ensureBrowserTasks(stack.apiUrl, stack.lambdaUrl);
+        await ensureBrowserTasks(stack.lambdaUrl);
       } catch (error) {
         await stack?.stop();
         await stopServices();
