@@ -24,6 +24,8 @@ export default defineConfig({
       // Small chunks and few attempts, so job tests see several chunks and a final failure quickly.
       JOB_CHUNK_SIZE: "100",
       JOB_MAX_ATTEMPTS: "2",
+      // Two lanes (the default is one), so the tests also see lanes stop each other and resume.
+      JOB_LANES: "2",
       // Handlers called in this process would add the operations figures (functions/src/ops/) to the
       // Redis that the memory and cache tests measure; the figures are tested through the stacks
       // (contract/ops-*.test.ts), which the global setup starts with them on.

@@ -126,26 +126,29 @@ export async function setDone(id: string, done: number): Promise<void> {
   await query("update jobs set done = $2 where id = $1::uuid and state = 'running'", [id, done]);
 }
 
-/** A bulk job's lanes: lane k goes on after `after[k]` up to `until[k]` (ids, inclusive). */
-export interface Lanes {
+/**
+ * A bulk job's ranges: range k goes on after `after[k]` up to `until[k]` (ids, inclusive). Ranges
+ * are contiguous, ascending and of equal size when fixed; lanes (connections) share them out.
+ */
+export interface JobRanges {
   after: string[];
   until: string[];
 }
 
 /**
- * The job's lanes, fixed by the attempt that first asks: `split()` gives ascending ids of the
- * selection that divide it evenly, ending all lanes but the last, which ends at the job's max id.
- * A later attempt gets the stored lanes, each with the position it committed.
+ * The job's ranges, fixed by the attempt that first asks: `split()` gives ascending ids of the
+ * selection that divide it evenly, ending all ranges but the last, which ends at the job's max id.
+ * A later attempt gets the stored ranges, each with the position it committed.
  */
-export async function laneRanges(id: string, split: () => Promise<string[]>): Promise<Lanes> {
-  const stored = await query<Lanes>(
+export async function jobRanges(id: string, split: () => Promise<string[]>): Promise<JobRanges> {
+  const stored = await query<JobRanges>(
     `select j.lane_after::text[] as after, j.lane_until::text[] as until from jobs j
       where j.id = $1::uuid and j.lane_after is not null`,
     [id],
   );
   if (stored.rows[0]) return stored.rows[0];
   const boundaries = await split();
-  const result = await query<Lanes>(
+  const result = await query<JobRanges>(
     `update jobs j set
         lane_after = coalesce(j.lane_after, array[j.cursor_id] || $2::int8[]),
         lane_until = coalesce(j.lane_until, $2::int8[] || array[coalesce(j.max_id, 0)])
@@ -153,29 +156,39 @@ export async function laneRanges(id: string, split: () => Promise<string[]>): Pr
       returning j.lane_after::text[] as after, j.lane_until::text[] as until`,
     [id, boundaries],
   );
-  const lanes = result.rows[0];
-  if (!lanes) throw new Error("the job's row is gone");
-  return lanes;
+  const ranges = result.rows[0];
+  if (!ranges) throw new Error("the job's row is gone");
+  return ranges;
 }
 
 /**
- * Last in a chunk's transaction: the lane's position and the job's counts advance with the chunk's
- * writes, only while the job still runs. Undefined when it was cancelled meanwhile: the caller
- * rolls the chunk back (so a cancel waits at most for this one statement, never for a whole chunk).
+ * Last in a chunk's transaction: the positions of the ranges the chunk went through and the job's
+ * counts advance with the chunk's writes, only while the job still runs. Undefined when it was
+ * cancelled meanwhile: the caller rolls the chunk back (so a cancel waits at most for this one
+ * statement, never for a whole chunk).
  */
-export async function advanceLane(
+export async function advanceRanges(
   client: Queryable,
   id: string,
-  lane: number,
-  step: { cursorId: string; done: number; skipped: number },
+  step: { positions: Array<{ range: number; after: string }>; done: number; skipped: number },
 ): Promise<JobProgress | undefined> {
   const result = await query<{ progress: JobProgress }>(
-    `update jobs j set lane_after[$2::int + 1] = $3::int8, cursor_id = greatest(j.cursor_id, $3::int8),
+    `update jobs j set
+        lane_after = (select array_agg(coalesce(moved.after, kept.after) order by kept.k)
+          from unnest(j.lane_after) with ordinality kept(after, k)
+          left join unnest($2::int[], $3::int8[]) moved(k, after) on moved.k = kept.k),
+        cursor_id = greatest(j.cursor_id, (select max(a) from unnest($3::int8[]) a)),
         done = j.done + $4, skipped = j.skipped + $5
       where j.id = $1::uuid and j.state = 'running'
       returning json_build_object('id', j.id, 'kind', j.kind, 'state', j.state, 'total', j.total,
         'done', j.done, 'skipped', j.skipped) as progress`,
-    [id, lane, step.cursorId, step.done, step.skipped],
+    [
+      id,
+      step.positions.map((position) => position.range + 1),
+      step.positions.map((position) => position.after),
+      step.done,
+      step.skipped,
+    ],
     client,
   );
   return result.rows[0]?.progress;

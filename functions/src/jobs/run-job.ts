@@ -117,62 +117,78 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
   // sqlMs is each chunk's transaction end to end; chunkSqlMs the chunk's own statement within it.
   const spent = { chunks: 0, sqlMs: 0, chunkSqlMs: 0, cacheMs: 0, liveMs: 0 };
   const clock = performance.now();
-  // Lanes split what is left of the selection evenly, once; a retry finds them stored.
-  const lanes = await jobs.laneRanges(row.id, async () =>
-    config.JOB_LANES === 1
-      ? []
-      : selectionBoundaries(
-          selection,
-          { afterId: row.cursorId, maxId },
-          Math.max(0, total - row.done),
-          config.JOB_LANES,
-        ),
+  // The selection is split once into equal id ranges (a retry finds them stored, each with its
+  // committed position), shared out among the lanes: lane k takes ranges k, k + lanes, ...
+  const ranges = await jobs.jobRanges(row.id, async () =>
+    selectionBoundaries(
+      selection,
+      { afterId: row.cursorId, maxId },
+      Math.max(0, total - row.done),
+      config.JOB_LANES * config.JOB_STRIPES,
+    ),
   );
+  const laneCount = Math.min(config.JOB_LANES, ranges.after.length);
   let stop: LaneStop | undefined;
   let followUp: Promise<void> = Promise.resolve();
 
-  /** One lane's chunks, in id order over its range, until it ends or any lane stops the job. */
+  /**
+   * One lane's chunks until its ranges are used up or any lane stops the job. Each chunk takes an
+   * equal share from every range of the lane still holding tasks: a job's changes, and the dead
+   * index entries they leave, spread over the whole selection instead of piling up at the oldest
+   * tasks, where "oldest first" pages of other users would walk them all.
+   */
   const runLane = async (lane: number): Promise<void> => {
-    let afterId = lanes.after[lane] ?? maxId;
-    const untilId = lanes.until[lane] ?? maxId;
-    while (!stop) {
+    let open = ranges.after
+      .map((after, k) => ({ k, after, until: ranges.until[k] ?? maxId }))
+      .filter(({ k }) => k % laneCount === lane);
+    while (!stop && open.length > 0) {
       if (Date.now() > deadline) {
         stop = { kind: "handover" };
         return;
       }
       const mark = performance.now();
+      const current = open;
       const step = await transaction(async (client) => {
         const job = await jobs.readJob(client, row.id);
         if (job?.state !== "running") return "stopped" as const;
         const statementStarted = performance.now();
         const chunk = await bulkChunk(
           client,
-          { selection, action, snapshotAt: job.snapshotAt ?? "", maxId: untilId, afterId },
+          { selection, action, snapshotAt: job.snapshotAt ?? "", maxId, ranges: current },
           config.JOB_CHUNK_SIZE,
         );
         spent.chunkSqlMs += performance.now() - statementStarted;
-        if (chunk.lastId === null) return "end" as const;
+        if (chunk.seen === 0) return "end" as const;
         const written = chunk.written.length + chunk.deleted.length;
-        const progress = await jobs.advanceLane(client, row.id, lane, {
-          cursorId: chunk.lastId,
+        const positions = current.flatMap((range, i) => {
+          const reached = chunk.reached[i];
+          return reached ? [{ range: range.k, after: reached.lastId }] : [];
+        });
+        const progress = await jobs.advanceRanges(client, row.id, {
+          positions,
           done: chunk.seen,
           skipped: chunk.seen - written,
         });
         // Cancelled while the chunk ran: roll the chunk back.
         if (!progress) throw new CancelledMidChunk();
-        return { chunk, progress, lastId: chunk.lastId };
+        return { chunk, progress };
       }).catch((error: unknown) => {
         if (error instanceof CancelledMidChunk) return "stopped" as const;
         throw error;
       });
-      spent.sqlMs += performance.now() - mark;
+      const stepMs = performance.now() - mark;
+      spent.sqlMs += stepMs;
       if (step === "end") return;
       if (step === "stopped") {
         stop = { kind: "stopped" };
         return;
       }
       spent.chunks += 1;
-      afterId = step.lastId;
+      // A range that gave less than its share has nothing left.
+      open = current.flatMap((range, i) => {
+        const reached = step.chunk.reached[i];
+        return reached && reached.taken >= step.chunk.perRange ? [{ ...range, after: reached.lastId }] : [];
+      });
       // The chunk's cache writes and progress event overlap the next chunks' SQL: each chunk
       // reaches Redis only after it committed, one after another in the order they committed.
       const previous = followUp;
@@ -189,7 +205,7 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
   };
 
   await Promise.all(
-    lanes.after.map((_, lane) =>
+    Array.from({ length: laneCount }, (_, lane) =>
       runLane(lane).catch((error: unknown) => {
         // The other lanes stop after their current chunk; the queue retries the job from the
         // positions every lane committed.
@@ -211,7 +227,8 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
   log("info", "bulk job chunks", {
     jobId: row.id,
     chunks: spent.chunks,
-    lanes: lanes.after.length,
+    lanes: laneCount,
+    ranges: ranges.after.length,
     ms: round(performance.now() - clock),
     sqlMs: round(spent.sqlMs),
     chunkSqlMs: round(spent.chunkSqlMs),

@@ -33,7 +33,7 @@ export async function countSelection(selection: Selection, maxId?: string): Prom
 
 /**
  * Ids that split a selection into `parts` runs of equal size (ascending; fewer when it is small):
- * the ends of a bulk job's lanes. One index walk per boundary, never a sort of the selection.
+ * the ends of a bulk job's ranges. One walk of the selection in id order, never a sort of its rows.
  */
 export async function selectionBoundaries(
   selection: Selection,
@@ -41,22 +41,22 @@ export async function selectionBoundaries(
   total: number,
   parts: number,
 ): Promise<string[]> {
-  const boundaries: string[] = [];
+  const offsets: number[] = [];
   for (let part = 1; part < parts; part += 1) {
     const offset = Math.floor((total * part) / parts);
-    if (offset === 0) continue;
-    const params = new SqlParams();
-    const conditions = selectionConditions(selection, params, range.maxId);
-    conditions.push(`t.id > ${params.add(range.afterId)}::int8`);
-    const where = conditions.join(" and ");
-    const result = await query<{ id: string }>(
-      `select t.id::text as id from tasks t where ${where} order by t.id offset ${params.add(offset - 1)}::int8 limit 1`,
-      params.values,
-    );
-    const id = result.rows[0]?.id;
-    if (id && id !== boundaries.at(-1)) boundaries.push(id);
+    if (offset > 0 && offset !== offsets.at(-1)) offsets.push(offset);
   }
-  return boundaries;
+  if (offsets.length === 0) return [];
+  const params = new SqlParams();
+  const conditions = selectionConditions(selection, params, range.maxId);
+  conditions.push(`t.id > ${params.add(range.afterId)}::int8`);
+  const result = await query<{ id: string }>(
+    `select s.id::text as id from (
+       select t.id, row_number() over (order by t.id) as n from tasks t where ${conditions.join(" and ")}
+     ) s where s.n = any(${params.add(offsets)}::int8[]) order by s.id`,
+    params.values,
+  );
+  return result.rows.map((row) => row.id);
 }
 
 /** The tags a task ends with: its own plus `add` (first occurrence kept, in order) minus `remove`. */
@@ -69,9 +69,17 @@ function tagsExpression(action: BulkAction, params: SqlParams): string | undefin
       where x <> all(${remove}::text[]) group by x) s), '{}'::text[])`;
 }
 
+/** Where a chunk starts in one of its job's ranges: after `after`, up to `until` (ids, inclusive). */
+export interface ChunkRange {
+  after: string;
+  until: string;
+}
+
 export interface ChunkResult {
-  /** The last id the chunk went through (the next chunk starts after it); null: nothing was left. */
-  lastId: string | null;
+  /** Per range asked for, in order: the last id the chunk took there, and how many it took. */
+  reached: Array<{ lastId: string; taken: number } | null>;
+  /** Tasks each range was asked for: a range that gave fewer has nothing left. */
+  perRange: number;
   /** Tasks the chunk went through. */
   seen: number;
   /** The tasks as written (updates) or the ids deleted. */
@@ -80,22 +88,27 @@ export interface ChunkResult {
 }
 
 /**
- * One keyset chunk of a bulk job: the next `limit` selected tasks after `afterId`, changed (or
- * deleted) unless a person changed them after `snapshotAt`. The condition on updated_at is part
- * of the UPDATE/DELETE itself, so PostgreSQL re-checks it on the newest row version when a
- * concurrent edit committed first (READ COMMITTED re-evaluation): the person's edit always wins.
+ * One keyset chunk of a bulk job: the next `limit` selected tasks, an equal share from each of
+ * `ranges`, changed (or deleted) unless a person changed them after `snapshotAt`. The condition on
+ * updated_at is part of the UPDATE/DELETE itself, so PostgreSQL re-checks it on the newest row
+ * version when a concurrent edit committed first (READ COMMITTED re-evaluation): the person's edit
+ * always wins.
  */
 export async function bulkChunk(
   client: Queryable,
-  job: { selection: Selection; action: BulkAction; snapshotAt: string; maxId: string; afterId: string },
+  job: { selection: Selection; action: BulkAction; snapshotAt: string; maxId: string; ranges: ChunkRange[] },
   limit: number,
 ): Promise<ChunkResult> {
+  const perRange = Math.max(1, Math.ceil(limit / Math.max(1, job.ranges.length)));
   const params = new SqlParams();
   const conditions = selectionConditions(job.selection, params, job.maxId);
-  const after = params.add(job.afterId);
+  const after = params.add(job.ranges.map((range) => range.after));
+  const until = params.add(job.ranges.map((range) => range.until));
   const snapshot = params.add(job.snapshotAt);
-  const picked = `select t.id from tasks t where ${conditions.join(" and ")} and t.id > ${after}::int8
-    order by t.id limit ${params.add(limit)}::int8`;
+  const picked = `select r.k, p.id from unnest(${after}::int8[], ${until}::int8[]) with ordinality r(after_id, until_id, k)
+    cross join lateral (select t.id from tasks t
+      where ${conditions.join(" and ")} and t.id > r.after_id and t.id <= r.until_id
+      order by t.id limit ${params.add(perRange)}::int8) p`;
   const fresh = `t.updated_at <= ${snapshot}::timestamptz and ${LIVE}`;
   const { action } = job;
   let write: string;
@@ -112,20 +125,34 @@ export async function bulkChunk(
     if (tags) sets.push(`tags = ${tags}`);
     // A task that would end with more tags than allowed is left alone (counted as skipped).
     const fits = tags ? ` and cardinality(${tags}) <= ${MAX_TAGS}` : "";
-    write = `update tasks t set ${sets.join(", ")}, version = t.version + 1, updated_at = clock_timestamp()
+    // Every task of the job is stamped with the time the job was requested, the one moment its
+    // change stands for. That is never before a task's own updated_at (older edits only are
+    // overwritten), and it keeps the job's rows in id order within "recently updated" orderings,
+    // so a later job over them, walking its ranges in id order, leaves its dead index entries
+    // spread out there too instead of all at the oldest end.
+    write = `update tasks t set ${sets.join(", ")}, version = t.version + 1, updated_at = ${snapshot}::timestamptz
       from picked p where t.id = p.id and ${fresh}${fits} returning t.*`;
   }
-  const result = await query<{ last_id: string | null; seen: number; rows: TaskRecordRow[] | null }>(
+  const result = await query<{
+    reached: Array<{ k: number; lastId: string; taken: number }> | null;
+    seen: number;
+    rows: TaskRecordRow[] | null;
+  }>(
     `with picked as (${picked}), w as (${write})
-     select (select max(id)::text from picked) as last_id, (select count(*)::int from picked) as seen,
+     select (select json_agg(json_build_object('k', k, 'lastId', last_id, 'taken', taken))
+               from (select k, max(id)::text as last_id, count(*)::int as taken from picked group by k) x) as reached,
+            (select count(*)::int from picked) as seen,
             (select json_agg(r) from (select ${TASK_RECORD_COLUMNS} from w t) r) as rows`,
     params.values,
     client,
   );
   const row = result.rows[0];
+  const reached: ChunkResult["reached"] = job.ranges.map(() => null);
+  for (const range of row?.reached ?? []) reached[range.k - 1] = { lastId: range.lastId, taken: range.taken };
   const rows = row?.rows ?? [];
   return {
-    lastId: row?.last_id ?? null,
+    reached,
+    perRange,
     seen: row?.seen ?? 0,
     written: action.delete ? [] : rows.map(toTaskRecord),
     deleted: action.delete ? rows.map((r) => r.id) : [],

@@ -100,15 +100,19 @@ describe("bulk jobs", () => {
       expect(row.tags).toEqual([tag, "reviewed"]);
     }
     expect((await versions(other)).every((row) => row.status === "todo" && row.version === 1)).toBe(true);
-    // Two lanes (JOB_LANES), each a contiguous id range holding half the selection.
-    const lanes = await query<{ after: string[]; until: string[] }>(
-      "select lane_after::text[] as after, lane_until::text[] as until from jobs where id = $1::uuid",
+    // JOB_LANES x JOB_STRIPES contiguous id ranges (2 x 16 here), each holding 250/32 of the selection.
+    const ranges = await query<{ until: string[] }>(
+      "select lane_until::text[] as until from jobs where id = $1::uuid",
       [job.id],
     );
-    const { until } = lanes.rows[0] ?? { until: [] };
-    expect(until).toHaveLength(2);
-    const firstLane = rows.filter((row) => BigInt(row.id) <= BigInt(until[0] ?? "0"));
-    expect(firstLane).toHaveLength(125);
+    const until = (ranges.rows[0]?.until ?? []).map(BigInt);
+    expect(until).toHaveLength(32);
+    const sizes = until.map(
+      (end, k) =>
+        rows.filter((row) => BigInt(row.id) <= end && (k === 0 || BigInt(row.id) > (until[k - 1] ?? 0n)))
+          .length,
+    );
+    for (const size of sizes) expect([7, 8]).toContain(size);
     const audit = await query<{ action: string; actor_id: string; changes: { state: string; done: number } }>(
       "select action, actor_id, changes from audit_log where changes ->> 'jobId' = $1",
       [job.id],
@@ -275,6 +279,37 @@ describe("bulk jobs", () => {
     const rows = await versions(many);
     expect(rows.filter((row) => row.version === 2)).toHaveLength(job.done);
     expect(rows.every((row) => row.version <= 2)).toBe(true);
+  });
+
+  it("when a job is stopped partway, then what it changed is spread over its whole selection, not bunched at the oldest tasks", async () => {
+    const tag = uniqueMarker("spread");
+    const ids = await tasksTagged(tag, 3_200);
+    const started = await startBulk({ selection: { filter: { tag } }, action: { set: { status: "done" } } });
+    const jobId = (started.json() as { job: { id: string } }).job.id;
+    const draining = drain();
+    for (let i = 0; i < 2_000 && (await jobOf(jobId)).done < 100; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await call(cancelJob, {
+      method: "DELETE",
+      path: `/jobs/${jobId}`,
+      pathParameters: { id: jobId },
+      headers: authHeaders("editor"),
+    });
+    await draining;
+    const { done } = await jobOf(jobId);
+    expect(done).toBeLessThan(3_200);
+    // Every chunk takes an equal share from each of the job's 32 ranges, so each sixteenth of the
+    // selection (in id order, which is creation order) holds about a sixteenth of the changes. A
+    // walk from the first id would have changed only the oldest tasks of each lane.
+    const changed = new Set((await versions(tag)).filter((row) => row.version === 2).map((row) => row.id));
+    expect(changed.size).toBe(done);
+    for (let part = 0; part < 16; part += 1) {
+      const slice = ids.slice(part * 200, (part + 1) * 200);
+      const share = slice.filter((id) => changed.has(id)).length;
+      expect(share, `sixteenth ${part + 1}`).toBeGreaterThanOrEqual(Math.floor(done / 16) - 8);
+      expect(share, `sixteenth ${part + 1}`).toBeLessThanOrEqual(Math.ceil(done / 16) + 8);
+    }
   });
 
   it("when someone else asks for a job, then it is refused (403); an admin may see it; a viewer may not start bulk edits", async () => {
