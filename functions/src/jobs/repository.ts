@@ -194,6 +194,18 @@ export async function advanceRanges(
   return result.rows[0]?.progress;
 }
 
+/**
+ * Whether a bulk job is writing now (started within the hour: a row a dead worker left `running`
+ * stops counting once its queue lock could have expired).
+ */
+export async function bulkJobRunning(): Promise<boolean> {
+  const result = await query<{ running: boolean }>(
+    `select exists (select 1 from jobs where kind = 'bulk' and state = 'running'
+       and started_at > now() - interval '1 hour') as running`,
+  );
+  return result.rows[0]?.running ?? false;
+}
+
 /** The job ended (completed, failed, cancelled); a summary audit row may share the transaction. */
 export async function finishJob(
   client: Queryable | undefined,

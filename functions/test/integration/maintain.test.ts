@@ -50,4 +50,28 @@ describe("maintain", () => {
     expect(rows.map((row) => row.key)).toEqual([recent]);
     await query("delete from idempotency_keys where key = $1", [recent]);
   });
+
+  it("when a bulk job is writing, then the scheduled run leaves resampling and vacuuming for later; an operator's run does them", async () => {
+    const marker = uniqueMarker("busy");
+    await query(
+      "insert into tasks (title, tags) select 'Busy ' || g, array[$1] from generate_series(1, $2) g",
+      [marker, VACUUM_AFTER + 1_000],
+    );
+    await waitFor(async () => (await changedSinceVacuum()) >= VACUUM_AFTER, 10_000);
+    const job = await query<{ id: string }>(
+      `insert into jobs (kind, state, owner_id, owner_name, owner_role, request, started_at)
+       values ('bulk', 'running', 'test-editor', 'Editor', 'editor', '{}', now()) returning id::text`,
+    );
+    const scheduled = { source: "aws.events", "detail-type": "Scheduled Event", force: false };
+    try {
+      const busy = await maintain(scheduled);
+      expect(busy).toMatchObject({ resampled: null, vacuum: { deferred: true } });
+      expect(await changedSinceVacuum()).toBeGreaterThanOrEqual(VACUUM_AFTER);
+      const explicit = await maintain({});
+      expect(explicit.vacuum).toMatchObject({ vacuumed: true });
+    } finally {
+      await query("delete from jobs where id = $1::uuid", [job.rows[0]?.id]);
+      await query("delete from tasks where tags @> array[$1::text]", [marker]);
+    }
+  });
 });
