@@ -176,18 +176,16 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
         if (error instanceof CancelledMidChunk) return "stopped" as const;
         throw error;
       });
-      const stepMs = performance.now() - mark;
-      spent.sqlMs += stepMs;
+      spent.sqlMs += performance.now() - mark;
       if (step === "end") return;
       if (step === "stopped") {
         stop = { kind: "stopped" };
         return;
       }
       spent.chunks += 1;
-      // A range that gave less than its share has nothing left.
       open = current.flatMap((range, i) => {
         const reached = step.chunk.reached[i];
-        return reached && reached.taken >= step.chunk.perRange ? [{ ...range, after: reached.lastId }] : [];
+        return reached?.more ? [{ ...range, after: reached.lastId }] : [];
       });
       // The chunk's cache writes and progress event overlap the next chunks' SQL: each chunk
       // reaches Redis only after it committed, one after another in the order they committed.

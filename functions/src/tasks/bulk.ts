@@ -33,7 +33,7 @@ export async function countSelection(selection: Selection, maxId?: string): Prom
 
 /**
  * Ids that split a selection into `parts` runs of equal size (ascending; fewer when it is small):
- * the ends of a bulk job's ranges. One walk of the selection in id order, never a sort of its rows.
+ * the ends of a bulk job's ranges. One walk of the selection in id order, not one per boundary.
  */
 export async function selectionBoundaries(
   selection: Selection,
@@ -76,10 +76,11 @@ export interface ChunkRange {
 }
 
 export interface ChunkResult {
-  /** Per range asked for, in order: the last id the chunk took there, and how many it took. */
-  reached: Array<{ lastId: string; taken: number } | null>;
-  /** Tasks each range was asked for: a range that gave fewer has nothing left. */
-  perRange: number;
+  /**
+   * Per range asked for, in order: the last id the chunk took there (null: none), and whether the
+   * range may hold more (it gave its whole share; one that gave less has nothing left).
+   */
+  reached: Array<{ lastId: string; more: boolean } | null>;
   /** Tasks the chunk went through. */
   seen: number;
   /** The tasks as written (updates) or the ids deleted. */
@@ -148,11 +149,12 @@ export async function bulkChunk(
   );
   const row = result.rows[0];
   const reached: ChunkResult["reached"] = job.ranges.map(() => null);
-  for (const range of row?.reached ?? []) reached[range.k - 1] = { lastId: range.lastId, taken: range.taken };
+  for (const range of row?.reached ?? []) {
+    reached[range.k - 1] = { lastId: range.lastId, more: range.taken >= perRange };
+  }
   const rows = row?.rows ?? [];
   return {
     reached,
-    perRange,
     seen: row?.seen ?? 0,
     written: action.delete ? [] : rows.map(toTaskRecord),
     deleted: action.delete ? rows.map((r) => r.id) : [],

@@ -56,6 +56,24 @@ async function jobOf(id: string, role: "editor" | "admin" | "viewer" = "editor")
 
 const drain = () => drainQueue(runJob);
 
+/** Starts a job setting every task of `tag` to done, and cancels it once `atLeast` are done. */
+async function cancelPartway(tag: string, atLeast: number) {
+  const started = await startBulk({ selection: { filter: { tag } }, action: { set: { status: "done" } } });
+  const id = (started.json() as { job: { id: string } }).job.id;
+  const draining = drain();
+  for (let i = 0; i < 2_000 && (await jobOf(id)).done < atLeast; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await call(cancelJob, {
+    method: "DELETE",
+    path: `/jobs/${id}`,
+    pathParameters: { id },
+    headers: authHeaders("editor"),
+  });
+  await draining;
+  return jobOf(id);
+}
+
 /** Makes every UPDATE of the task with this id fail (a real database error, not a mock). */
 async function poison(id: string): Promise<() => Promise<void>> {
   const name = `poison_${id}`;
@@ -256,23 +274,7 @@ describe("bulk jobs", () => {
 
     const many = uniqueMarker("stop");
     await tasksTagged(many, 3_000);
-    const running = await startBulk({
-      selection: { filter: { tag: many } },
-      action: { set: { status: "done" } },
-    });
-    const runningId = (running.json() as { job: { id: string } }).job.id;
-    const draining = drain();
-    for (let i = 0; i < 2_000 && (await jobOf(runningId)).done < 200; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    await call(cancelJob, {
-      method: "DELETE",
-      path: `/jobs/${runningId}`,
-      pathParameters: { id: runningId },
-      headers: authHeaders("editor"),
-    });
-    await draining;
-    const job = await jobOf(runningId);
+    const job = await cancelPartway(many, 200);
     expect(job.state).toBe("cancelled");
     expect(job.done).toBeGreaterThanOrEqual(200);
     expect(job.done).toBeLessThan(3_000);
@@ -284,20 +286,7 @@ describe("bulk jobs", () => {
   it("when a job is stopped partway, then what it changed is spread over its whole selection, not bunched at the oldest tasks", async () => {
     const tag = uniqueMarker("spread");
     const ids = await tasksTagged(tag, 3_200);
-    const started = await startBulk({ selection: { filter: { tag } }, action: { set: { status: "done" } } });
-    const jobId = (started.json() as { job: { id: string } }).job.id;
-    const draining = drain();
-    for (let i = 0; i < 2_000 && (await jobOf(jobId)).done < 100; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    await call(cancelJob, {
-      method: "DELETE",
-      path: `/jobs/${jobId}`,
-      pathParameters: { id: jobId },
-      headers: authHeaders("editor"),
-    });
-    await draining;
-    const { done } = await jobOf(jobId);
+    const { done } = await cancelPartway(tag, 100);
     expect(done).toBeLessThan(3_200);
     // Every chunk takes an equal share from each of the job's 32 ranges, so each sixteenth of the
     // selection (in id order, which is creation order) holds about a sixteenth of the changes. A

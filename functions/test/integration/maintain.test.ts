@@ -14,15 +14,20 @@ async function changedSinceVacuum(): Promise<number> {
   return Number(rows[0]?.changed ?? 0);
 }
 
+/** Inserts enough tagged tasks to make the tables worth vacuuming, and waits until statistics say so. */
+async function changeEnoughRows(marker: string, title: string): Promise<void> {
+  await query(
+    "insert into tasks (title, tags) select $3 || ' ' || g, array[$1] from generate_series(1, $2) g",
+    [marker, VACUUM_AFTER + 1_000, title],
+  );
+  // Statistics reach the shared counters up to a second after the commit.
+  await waitFor(async () => (await changedSinceVacuum()) >= VACUUM_AFTER, 10_000);
+}
+
 describe("maintain", () => {
   it("when enough rows changed since the last vacuum, then it vacuums and the pages are all-visible again", async () => {
     const marker = uniqueMarker("vacuum");
-    await query(
-      "insert into tasks (title, tags) select 'Vacuum ' || g, array[$1] from generate_series(1, $2) g",
-      [marker, VACUUM_AFTER + 1_000],
-    );
-    // Statistics reach the shared counters up to a second after the commit.
-    await waitFor(async () => (await changedSinceVacuum()) >= VACUUM_AFTER, 10_000);
+    await changeEnoughRows(marker, "Vacuum");
 
     const report = await maintain({});
     expect(report.vacuum).toMatchObject({ vacuumed: true, changed: expect.any(Number) });
@@ -53,11 +58,7 @@ describe("maintain", () => {
 
   it("when a bulk job is writing, then the scheduled run leaves resampling and vacuuming for later; an operator's run does them", async () => {
     const marker = uniqueMarker("busy");
-    await query(
-      "insert into tasks (title, tags) select 'Busy ' || g, array[$1] from generate_series(1, $2) g",
-      [marker, VACUUM_AFTER + 1_000],
-    );
-    await waitFor(async () => (await changedSinceVacuum()) >= VACUUM_AFTER, 10_000);
+    await changeEnoughRows(marker, "Busy");
     const job = await query<{ id: string }>(
       `insert into jobs (kind, state, owner_id, owner_name, owner_role, request, started_at)
        values ('bulk', 'running', 'test-editor', 'Editor', 'editor', '{}', now()) returning id::text`,
