@@ -23,11 +23,15 @@ const { values: flags } = parseArgs({
     // them back to back, which saturates both cores and measures the job's share of the machine.
     rate: { type: "string", default: "100" },
     "no-export": { type: "boolean", default: false },
+    // Other users' reads go to a second stack on this port (same database and Redis) instead, so
+    // they do not share the job worker's process, as on Lambda where the worker runs apart.
+    "read-port": { type: "string", default: "" },
     "export-format": { type: "string", default: "csv" },
   },
 });
 
 const api = `http://127.0.0.1:${process.env.API_PORT ?? 3000}`;
+const readsApi = flags["read-port"] ? `http://127.0.0.1:${flags["read-port"]}` : api;
 const headers = { ...benchAuthHeaders(), "content-type": "application/json" };
 const reads = scenarios({ count: 1_000_000, deepCursors: ["unused"], deepKeys: [] }).find(
   (s) => s.name === "filter + sort",
@@ -62,7 +66,7 @@ function readLoad(seconds: number, stop?: Promise<unknown>): Promise<Result> {
   return new Promise((resolve, reject) => {
     const instance: Instance = autocannon(
       {
-        url: api,
+        url: readsApi,
         connections,
         duration: seconds,
         requests: [autocannonRequest(reads as NonNullable<typeof reads>)],
