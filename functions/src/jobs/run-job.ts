@@ -30,6 +30,7 @@ import {
 import { orderBy } from "../tasks/query";
 import type { TaskRecord } from "../tasks/task-record";
 import { vacuumIfNeeded } from "../tasks/upkeep";
+import { restAfterChunk } from "./pacing";
 import { enqueueSql } from "./queue-sql";
 import * as jobs from "./repository";
 
@@ -183,6 +184,9 @@ async function runBulk(row: jobs.JobRow): Promise<void> {
         return;
       }
       spent.chunks += 1;
+      // Other users' queries find a core free while the lane rests (pacing.ts).
+      const rest = restAfterChunk(performance.now() - mark, config.JOB_DUTY);
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
       open = current.flatMap((range, i) => {
         const reached = step.chunk.reached[i];
         return reached?.more ? [{ ...range, after: reached.lastId }] : [];

@@ -1,7 +1,7 @@
 // Task SQL for jobs over many tasks (issue 16): a bulk job's keyset chunk, the count of a
 // selection, and the import's insert. Each chunk is one statement in the caller's transaction; a
 // task a person changed after the job's snapshot is left as the person left it.
-import { MAX_TAGS } from "#contract/constants";
+import { MAX_TAGS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
 import type { BulkAction } from "#contract/jobs";
 import { pickFilters } from "#contract/schemas";
 import type { Selection } from "#contract/selection";
@@ -75,6 +75,39 @@ export interface ChunkRange {
   until: string;
 }
 
+/**
+ * The next `perRange` selected ids of one range (`r.after_id`, `r.until_id`], in id order. A filter
+ * on status or priority reads each allowed pair's own run of tasks_status_priority_idx from the
+ * range's position and merges them: stated as `status = any(...)`, PostgreSQL cannot take id order
+ * from that index, so every chunk read and sorted the whole rest of every range (5,860 entries and
+ * 8,815 heap fetches a range for 125 ids, a tenth of each chunk's time at 1M tasks).
+ */
+function rangeShare(selection: Selection, maxId: string, params: SqlParams, perRange: number): string {
+  const filter = pickFilters(selection.filter);
+  // A search or a hand-picked list is found through its own index (trigrams, the primary key).
+  const byPair =
+    (filter.status !== undefined || filter.priority !== undefined) &&
+    filter.q === undefined &&
+    !selection.ids;
+  const conditions = byPair
+    ? selectionConditions(
+        { ...selection, filter: { ...filter, status: undefined, priority: undefined } },
+        params,
+        maxId,
+      )
+    : selectionConditions(selection, params, maxId);
+  const inRange = `${conditions.join(" and ")} and t.id > r.after_id and t.id <= r.until_id`;
+  const limit = `${params.add(perRange)}::int8`;
+  if (!byPair) return `select t.id from tasks t where ${inRange} order by t.id limit ${limit}`;
+  const statuses = params.add(filter.status ?? TASK_STATUSES);
+  const priorities = params.add((filter.priority ?? TASK_PRIORITIES).map(priorityRank));
+  return `select c.id from unnest(${statuses}::text[]) s(status) cross join unnest(${priorities}::int2[]) q(priority)
+    cross join lateral (select t.id from tasks t
+      where t.status = s.status and t.priority = q.priority and ${inRange}
+      order by t.id limit ${limit}) c
+    order by c.id limit ${limit}`;
+}
+
 export interface ChunkResult {
   /**
    * Per range asked for, in order: the last id the chunk took there (null: none), and whether the
@@ -102,14 +135,11 @@ export async function bulkChunk(
 ): Promise<ChunkResult> {
   const perRange = Math.max(1, Math.ceil(limit / Math.max(1, job.ranges.length)));
   const params = new SqlParams();
-  const conditions = selectionConditions(job.selection, params, job.maxId);
   const after = params.add(job.ranges.map((range) => range.after));
   const until = params.add(job.ranges.map((range) => range.until));
   const snapshot = params.add(job.snapshotAt);
   const picked = `select r.k, p.id from unnest(${after}::int8[], ${until}::int8[]) with ordinality r(after_id, until_id, k)
-    cross join lateral (select t.id from tasks t
-      where ${conditions.join(" and ")} and t.id > r.after_id and t.id <= r.until_id
-      order by t.id limit ${params.add(perRange)}::int8) p`;
+    cross join lateral (${rangeShare(job.selection, job.maxId, params, perRange)}) p`;
   const fresh = `t.updated_at <= ${snapshot}::timestamptz and ${LIVE}`;
   const { action } = job;
   let write: string;
