@@ -57,6 +57,8 @@ export const REQUEST_HEADERS = {
   idempotencyKey: "idempotency-key",
   ifMatch: "if-match",
   ifNoneMatch: "if-none-match",
+  /** On a read, with a replica configured: read what the write that answered this X-Write-LSN wrote. */
+  readAfterLsn: "x-read-after-lsn",
 } as const;
 
 /** Response headers the API sets and the browser may read (CORS exposes them). */
@@ -67,7 +69,16 @@ export const RESPONSE_HEADERS = {
   cache: "X-Cache",
   serverTiming: "Server-Timing",
   retryAfter: "Retry-After",
+  /** The caller's limit and what is left of it (IETF RateLimit fields, draft 10/11). */
+  rateLimit: "RateLimit",
+  rateLimitPolicy: "RateLimit-Policy",
+  /** With a replica configured: where a successful write committed, and where a read was answered. */
+  writeLsn: "X-Write-LSN",
+  readSource: "X-Read-Source",
 } as const;
+
+/** A WAL position as PostgreSQL prints one (pg_lsn): two hex numbers of up to 8 digits. */
+export const WAL_POSITION_PATTERN = /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/;
 
 /** X-Cache: where a read's answer came from (partial: some of a page's tasks came from PostgreSQL). */
 export const CACHE_OUTCOMES = ["hit", "miss", "partial", "bypass"] as const;

@@ -3,9 +3,9 @@
 // accept. functions/test/contract/openapi-conformance.test.ts checks real responses of every route
 // (status, headers, body) against it.
 import * as z from "zod";
-import { createDocument, type ZodOpenApiResponseObject } from "zod-openapi";
+import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject } from "zod-openapi";
 import { AuditPage, AuditQuery, HistoryPage, HistoryQuery } from "./audit";
-import { CACHE_OUTCOMES, RESPONSE_HEADERS } from "./constants";
+import { CACHE_OUTCOMES, REQUEST_HEADERS, RESPONSE_HEADERS, WAL_POSITION_PATTERN } from "./constants";
 import { Facets, FacetsQuery } from "./facets";
 import { BulkRequest, ExportRequest, ImportErrorBody, JobAnswer, JobPath } from "./jobs";
 import { OPS_POSITION_CELLS, OPS_WINDOWS } from "./ops";
@@ -48,8 +48,23 @@ const cacheHeaders = {
     .meta({ description: "hit, miss, partial or bypass" }),
 };
 
+/** The caller's rate limit, on every answer of a limited route (absent with RATE_LIMITS=off). */
+const rateLimitHeaders = {
+  [RESPONSE_HEADERS.rateLimitPolicy]: z
+    .string()
+    .regex(/^"[a-z-]+";q=\d+;w=\d+$/)
+    .optional()
+    .meta({ description: 'The limit counted against: "read";q=3000;w=60 (quota per window of seconds)' }),
+  [RESPONSE_HEADERS.rateLimit]: z
+    .string()
+    .regex(/^"[a-z-]+";r=\d+;t=\d+$/)
+    .optional()
+    .meta({ description: 'What is left of it: "read";r=2999;t=42 (requests remaining, seconds to reset)' }),
+};
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Bad request: a parameter, header or cursor is not valid",
+  401: "No valid bearer token: missing, expired, or not signed by a trusted issuer",
   403: "The caller's role may not do this, or the job or view is someone else's",
   404: "No such task, job or view",
   409: "Conflict: the Idempotency-Key was used with a different body",
@@ -57,19 +72,23 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: "The body is too large",
   415: "The body is not JSON",
   422: "The body is JSON but not a valid task",
+  429: "Over a rate limit (the actor's, or failed sign-ins from this address); retry after Retry-After seconds",
   503: "A service the request needs is unavailable; retry after Retry-After seconds",
 };
 
+/** The error answers of a route that needs a bearer token: `codes`, and 401 and 429, which any can give. */
 const errors = (...codes: number[]): Record<string, ZodOpenApiResponseObject> =>
   Object.fromEntries(
-    codes.map((code) => [
+    [...codes, 401, 429].map((code) => [
       String(code),
       {
         description: ERROR_DESCRIPTIONS[code] ?? "Error",
         content: jsonContent(ErrorBody),
         headers: z.object({
           ...timingHeaders,
-          ...(code === 503 ? { [RESPONSE_HEADERS.retryAfter]: z.string().regex(/^\d+$/) } : {}),
+          ...(code === 503 || code === 429
+            ? { [RESPONSE_HEADERS.retryAfter]: z.string().regex(/^\d+$/) }
+            : {}),
           ...(code === 412 ? { [RESPONSE_HEADERS.etag]: etagHeader.optional() } : {}),
         }),
       },
@@ -145,6 +164,58 @@ const OpsSnapshot = z
   })
   .meta({ id: "OpsSnapshot" });
 
+/** Answers every route may carry, added to each one's own (see withEveryRouteHeaders). */
+const everyAnswerHeaders = {
+  ...rateLimitHeaders,
+  [RESPONSE_HEADERS.readSource]: z
+    .enum(["primary", "replica", "primary,replica"])
+    .optional()
+    .meta({ description: "With a read replica configured: where a read was answered" }),
+};
+const writeAnswerHeaders = {
+  [RESPONSE_HEADERS.writeLsn]: z
+    .string()
+    .regex(WAL_POSITION_PATTERN)
+    .optional()
+    .meta({ description: "With a read replica configured: the WAL position of a successful write's commit" }),
+};
+const readRequestHeaders = z.object({
+  [REQUEST_HEADERS.readAfterLsn]: z.string().regex(WAL_POSITION_PATTERN).optional().meta({
+    description:
+      "With a read replica configured: a write's X-Write-LSN; the read waits for the replica to replay that far, or reads the primary",
+  }),
+});
+
+const METHODS = ["get", "put", "post", "patch", "delete"] as const;
+
+/**
+ * The headers the HTTP wrapper (functions/src/platform/http.ts) adds to every route, written into
+ * each operation here rather than by hand in thirty: the rate limit on every answer, the replica's
+ * headers on reads and writes, X-Read-After-LSN on every GET.
+ */
+function withEveryRouteHeaders(paths: ZodOpenApiPathsObject): ZodOpenApiPathsObject {
+  for (const item of Object.values(paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      if (method === "get") {
+        const own = operation.requestParams?.header;
+        operation.requestParams = {
+          ...operation.requestParams,
+          header: own instanceof z.ZodObject ? own.extend(readRequestHeaders.shape) : readRequestHeaders,
+        };
+      }
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (!response || "$ref" in response) continue;
+        const writes = method !== "get" && status.startsWith("2");
+        const own = response.headers instanceof z.ZodObject ? response.headers.shape : {};
+        response.headers = z.object({ ...own, ...everyAnswerHeaders, ...(writes ? writeAnswerHeaders : {}) });
+      }
+    }
+  }
+  return paths;
+}
+
 export function buildOpenApiDocument() {
   return createDocument({
     openapi: "3.1.0",
@@ -159,7 +230,7 @@ export function buildOpenApiDocument() {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     },
     security: [{ bearer: [] }],
-    paths: {
+    paths: withEveryRouteHeaders({
       "/tasks": {
         get: {
           summary: "List tasks: keyset pages (cursor), position jumps (offset), sort, filters, search",
@@ -493,9 +564,10 @@ export function buildOpenApiDocument() {
           summary: "This document",
           responses: {
             "200": { description: "The OpenAPI document", content: jsonContent(z.looseObject({})) },
+            ...errors(),
           },
         },
       },
-    },
+    }),
   });
 }

@@ -8,6 +8,7 @@ import httpHeaderNormalizer from "@middy/http-header-normalizer";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
+import { REQUEST_HEADERS, RESPONSE_HEADERS, WAL_POSITION_PATTERN } from "#contract/constants";
 import { noteRequest } from "../ops/agent";
 import { authenticate, bearerToken } from "./auth";
 import { config } from "./config";
@@ -273,16 +274,13 @@ function authorization(role: HandlerOptions["role"]): middy.MiddlewareObj<ApiEve
   };
 }
 
-/** A WAL position as PostgreSQL prints one (pg_lsn): two hex numbers of up to 8 digits. */
-const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
-
 /** GET requests may read a replica; X-Read-After-LSN (a write's X-Write-LSN) says how far it must be. */
 function readRouting(event: ApiEvent): ReadRouting {
   const served = new Set<"primary" | "replica">();
   if (!replicaConfigured() || event.requestContext?.http?.method !== "GET") return { replica: false, served };
-  const afterLsn = event.headers?.["x-read-after-lsn"]?.trim();
+  const afterLsn = event.headers?.[REQUEST_HEADERS.readAfterLsn]?.trim();
   if (afterLsn === undefined || afterLsn === "") return { replica: true, served };
-  if (!LSN.test(afterLsn)) {
+  if (!WAL_POSITION_PATTERN.test(afterLsn)) {
     throw new BadRequestError(
       "X-Read-After-LSN must be a WAL position such as 0/16B3748 (a write's X-Write-LSN)",
     );
@@ -299,9 +297,9 @@ async function withReadWriteHeaders(
   const method = event.requestContext?.http?.method;
   const headers: Record<string, string> = { ...result.headers };
   if (method !== "GET" && method !== "OPTIONS" && (result.statusCode ?? 500) < 300) {
-    headers["X-Write-LSN"] = await writePosition();
+    headers[RESPONSE_HEADERS.writeLsn] = await writePosition();
   }
-  if (route.served.size > 0) headers["X-Read-Source"] = [...route.served].sort().join(",");
+  if (route.served.size > 0) headers[RESPONSE_HEADERS.readSource] = [...route.served].sort().join(",");
   return { ...result, headers };
 }
 

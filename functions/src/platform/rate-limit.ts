@@ -10,6 +10,7 @@
 //   RateLimit: "read";r=1187;t=42            remaining r, seconds t until the window resets
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RESPONSE_HEADERS } from "#contract/constants";
 import { config } from "./config";
 import { HttpError, TooManyRequestsError } from "./errors";
 import { availableRedis, recordFailure, redisClient } from "./redis";
@@ -109,8 +110,8 @@ function decision(policy: Policy, allowed: boolean, result: RateLimiterRes): Lim
 export function rateLimitHeaders(limit: LimitDecision): Record<string, string> {
   const { name, quota, windowSeconds } = limit.policy;
   return {
-    "RateLimit-Policy": `"${name}";q=${quota};w=${windowSeconds}`,
-    RateLimit: `"${name}";r=${limit.remaining};t=${limit.resetSeconds}`,
+    [RESPONSE_HEADERS.rateLimitPolicy]: `"${name}";q=${quota};w=${windowSeconds}`,
+    [RESPONSE_HEADERS.rateLimit]: `"${name}";r=${limit.remaining};t=${limit.resetSeconds}`,
   };
 }
 

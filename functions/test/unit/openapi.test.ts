@@ -24,8 +24,8 @@ describe("the OpenAPI document", () => {
   });
 
   it("when generated from the zod schemas, then the list route carries the fixed query names", () => {
-    const names = (document.paths?.["/tasks"]?.get?.parameters ?? []).map((parameter) =>
-      "name" in parameter ? parameter.name : "",
+    const names = (document.paths?.["/tasks"]?.get?.parameters ?? []).flatMap((parameter) =>
+      "in" in parameter && parameter.in === "query" ? [parameter.name] : [],
     );
     expect(names.sort()).toEqual(
       [
@@ -52,9 +52,43 @@ describe("the OpenAPI document", () => {
       );
     const idempotency = headerNames("/tasks", "post").find((p) => p.name === "idempotency-key");
     expect(JSON.stringify(idempotency?.schema)).toContain("\\\\x21-\\\\x7e]{1,200}");
-    expect(headerNames("/tasks/{id}", "get").map((p) => p.name)).toEqual(["if-none-match"]);
+    expect(headerNames("/tasks/{id}", "get").map((p) => p.name)).toEqual([
+      "if-none-match",
+      "x-read-after-lsn",
+    ]);
+    const afterLsn = headerNames("/tasks", "get").find((p) => p.name === "x-read-after-lsn");
+    expect(JSON.stringify(afterLsn?.schema)).toContain("{1,8}\\\\/[0-9A-Fa-f]{1,8}");
     expect(headerNames("/tasks/{id}", "patch").map((p) => p.name)).toEqual(["if-match"]);
     expect(headerNames("/tasks/{id}", "delete").map((p) => p.name)).toEqual(["if-match"]);
+  });
+
+  it("when any route answers, then its rate limit headers are documented; reads name the replica's headers, successful writes their WAL position", () => {
+    const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+      (["get", "post", "patch", "delete"] as const).flatMap((method) => {
+        const operation = item?.[method];
+        return operation ? [{ route: `${method.toUpperCase()} ${path}`, method, operation }] : [];
+      }),
+    );
+    expect(operations.length).toBeGreaterThan(25);
+    for (const { route, method, operation } of operations) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const names = response && "headers" in response ? Object.keys(response.headers ?? {}) : [];
+        expect(names, `${route} ${status}`).toEqual(
+          expect.arrayContaining(["RateLimit", "RateLimit-Policy", "X-Read-Source"]),
+        );
+        expect(names.includes("X-Write-LSN"), `${route} ${status} X-Write-LSN`).toBe(
+          method !== "get" && status.startsWith("2"),
+        );
+      }
+      const headers = (operation.parameters ?? []).flatMap((p) =>
+        "in" in p && p.in === "header" ? [p.name] : [],
+      );
+      expect(headers.includes("x-read-after-lsn"), `${route} X-Read-After-LSN`).toBe(method === "get");
+    }
+    const limited = document.paths?.["/tasks"]?.get?.responses?.["429"];
+    expect(limited && "headers" in limited ? Object.keys(limited.headers ?? {}) : []).toContain(
+      "Retry-After",
+    );
   });
 
   it("when a task is read conditionally, then the 304 is documented with its ETag", () => {
