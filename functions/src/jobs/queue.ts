@@ -6,7 +6,8 @@
 // woken by an asynchronous invoke on enqueue and scheduled every minute as the backstop, the same
 // code on Lambda and under serverless-offline.
 import { Logger as GraphileLogger, type Logger, runMigrations, runOnce, type Task } from "graphile-worker";
-import { getPool } from "../platform/db";
+import { config } from "../platform/config";
+import { getPool, query } from "../platform/db";
 import { log } from "../platform/logger";
 import { RUN_JOB } from "./queue-sql";
 
@@ -38,7 +39,29 @@ export function ensureQueue(): Promise<void> {
  */
 export async function drainQueue(runJob: Task): Promise<void> {
   await ensureQueue();
+  await releaseDeadWorkersJobs();
   await runOnce({ pgPool: getPool(), logger, noHandleSignals: true, taskList: { [RUN_JOB]: runJob } });
+}
+
+/**
+ * Jobs still locked by a worker invocation that cannot be alive any more (locked longer than the
+ * worker function may run: killed, out of memory, past Lambda's timeout) are unlocked, so this
+ * drain runs them again at once. graphile-worker itself frees such a lock only after 4 hours, and
+ * the job's owner saw it "running" all that time. A re-run is safe: a bulk job goes on from the
+ * positions its chunks committed, an export or import starts over.
+ */
+export async function releaseDeadWorkersJobs(): Promise<string[]> {
+  const result = await query<{ workers: string[] }>(
+    `with dead as (
+       select array_agg(distinct locked_by) as workers from graphile_worker.jobs
+       where locked_by is not null and locked_at < now() - make_interval(secs => $1)
+     )
+     select workers, graphile_worker.force_unlock_workers(workers) from dead where workers is not null`,
+    [config.JOB_STALE_LOCK_SECONDS],
+  );
+  const workers = result.rows[0]?.workers ?? [];
+  if (workers.length > 0) log("warn", "jobs of dead worker invocations unlocked", { workers });
+  return workers;
 }
 
 /** For scripts (db:migrate, npm start, the tests' setup): the queue's schema on this database. */

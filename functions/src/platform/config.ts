@@ -160,6 +160,11 @@ const ConfigSchema = z.object({
    * 1 runs chunks back to back, for a worker whose database has cores to spare.
    */
   JOB_DUTY: z.coerce.number().min(0.1).max(1).default(0.6),
+  /**
+   * A queued job locked longer than this belongs to a worker invocation that died (the jobWorker
+   * function's timeout is 900 s): the next drain unlocks and runs it again (jobs/queue.ts).
+   */
+  JOB_STALE_LOCK_SECONDS: z.coerce.number().int().min(60).max(14_400).default(960),
   /** Attempts of a job before it is failed (graphile-worker backs off e^attempt seconds between them). */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(25).default(3),
   /** Where exports are written locally (on AWS: /tmp, then an S3 object; see README). */

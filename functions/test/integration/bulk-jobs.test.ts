@@ -224,6 +224,47 @@ describe("bulk jobs", () => {
     }
   });
 
+  it("when the worker running a job died, then the next drain runs it again at once; a live worker's job is left alone", async () => {
+    const tag = uniqueMarker("orphan");
+    await tasksTagged(tag, 250);
+    const start = async () =>
+      (
+        (await startBulk({ selection: { filter: { tag } }, action: { addTags: ["rescued"] } })).json() as {
+          job: { id: string };
+        }
+      ).job.id;
+    // What a worker invocation leaves when it is killed mid-job (Lambda's timeout, out of memory):
+    // the queue entry locked by it, the job recorded as running. graphile-worker alone frees such a
+    // lock after 4 hours.
+    const lockedBy = async (jobId: string, worker: string, lockedAgo: string) => {
+      await query(
+        `update graphile_worker._private_jobs set locked_by = $2, locked_at = now() - $3::interval,
+           attempts = attempts + 1 where key = $1`,
+        [jobId, worker, lockedAgo],
+      );
+      await query("update jobs set state = 'running', attempts = attempts + 1 where id = $1::uuid", [jobId]);
+    };
+    const orphaned = await start();
+    await lockedBy(orphaned, `dead-${tag}`, "2 hours");
+    const working = await start();
+    await lockedBy(working, `alive-${tag}`, "1 minute");
+
+    await drain();
+
+    expect(await jobOf(orphaned)).toMatchObject({ state: "completed", done: 250, attempts: 2 });
+    expect((await versions(tag)).every((row) => row.tags.includes("rescued") && row.version === 2)).toBe(
+      true,
+    );
+    expect(await jobOf(working)).toMatchObject({ state: "running", done: 0 });
+    // The live worker's turn: it lets go, and its job runs (nothing stays locked for other tests).
+    await query(
+      "update graphile_worker._private_jobs set locked_by = null, locked_at = null where key = $1",
+      [working],
+    );
+    await drain();
+    expect(await jobOf(working)).toMatchObject({ state: "completed", done: 250 });
+  });
+
   it("when every attempt fails, then the job is failed with its error, and its audit summary says how far it got", async () => {
     const tag = uniqueMarker("dead");
     const ids = await tasksTagged(tag, 150);
