@@ -1,7 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import * as z from "zod";
-import { syncReply } from "../live/feed";
-import { touchConnection } from "../live/store";
+import { managementEndpoint, syncReply } from "../live/feed";
+import { headSeq, touchConnection } from "../live/store";
 import { opsSnapshot } from "../ops/snapshot";
 import { authenticate } from "../platform/auth";
 import { HttpError } from "../platform/errors";
@@ -33,7 +33,7 @@ async function opsReply(token: string): Promise<{ statusCode: number; body: stri
 /**
  * WebSocket $default. The reply is the route response (serverless.yml sets
  * routeResponseSelectionExpression: $default): `sync` with the events after `since` from the
- * stream, whether that is all of them, and the counters; or `pong`.
+ * stream, whether that is all of them, and the counters; or `pong` with the stream's head seq.
  */
 export const handler = invocationHandler(async (event: APIGatewayProxyWebsocketEventV2) => {
   let message: z.infer<typeof ClientMessage>;
@@ -54,8 +54,13 @@ export const handler = invocationHandler(async (event: APIGatewayProxyWebsocketE
     };
   }
   try {
-    await touchConnection(event.requestContext.connectionId);
-    if (message.action === "ping") return { statusCode: 200, body: '{"type":"pong"}' };
+    const { connectionId, domainName, stage } = event.requestContext;
+    await touchConnection(connectionId, managementEndpoint({ domainName, stage }));
+    // The stream's head: a client that applied less knows it missed events (the last ones a failed
+    // post lost leave no gap behind them) and asks for them.
+    if (message.action === "ping") {
+      return { statusCode: 200, body: JSON.stringify({ type: "pong", head: await headSeq() }) };
+    }
     if (message.action === "ops") return await opsReply(message.token);
     return { statusCode: 200, body: await syncReply(message.since) };
   } catch {

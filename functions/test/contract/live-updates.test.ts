@@ -1,7 +1,14 @@
 // Live updates over serverless-offline's WebSocket: the fan-out, ordering, counters and resync.
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { closeLiveStore, isConnected, readCounterFields, registerConnection } from "../../src/live/store";
+import {
+  closeLiveStore,
+  isConnected,
+  listConnections,
+  readCounterFields,
+  registerConnection,
+  removeConnections,
+} from "../../src/live/store";
 import { closePool, query } from "../../src/platform/db";
 import {
   type CountersSnapshot,
@@ -176,6 +183,31 @@ describe("live updates over WebSocket", () => {
     const { head } = await client.connect();
     const { complete } = await client.connect(head + 1_000);
     expect(complete).toBe(false);
+    await client.close();
+  });
+
+  it("when an open client's registration is lost, then its next ping restores it, and the pong's head shows what it missed", async () => {
+    const before = new Set((await listConnections()).map((connection) => connection.id));
+    const client = new LiveClient(wsUrl);
+    await client.connect();
+    const mine = (await listConnections()).filter((connection) => !before.has(connection.id));
+    expect(mine).toHaveLength(1);
+    const id = (mine[0] as { id: string }).id;
+    // As when the fan-out dropped it after failed posts, or Redis lost it, while the socket stays open.
+    await removeConnections([id]);
+    const missed = (await send("POST", "/tasks", { title: "Sent while unregistered" })).id as string;
+    const seen = () => client.events.some((event) => event.id === missed);
+
+    const { head } = await client.ping();
+    expect(await isConnected(id)).toBe(true);
+    expect(seen()).toBe(false);
+    expect(head).toBeGreaterThan(client.lastSeq);
+    await client.resync();
+    expect(seen()).toBe(true);
+    // Registered again: the next write arrives by broadcast.
+    const next = (await send("POST", "/tasks", { title: "Sent after the ping" })).id as string;
+    await eventually(() => expect(client.events.some((event) => event.id === next)).toBe(true), 10_000);
+    expect(client.gaps).toEqual([]);
     await client.close();
   });
 

@@ -25,6 +25,7 @@ export class LiveClient {
   private socket: WebSocket | undefined;
   private syncWaiters: ((reply: { head: number; complete: boolean; events: LiveEvent[] }) => void)[] = [];
   private buffered: LiveEvent[] | undefined;
+  private pongWaiters: ((pong: { head: number }) => void)[] = [];
 
   private readonly url: string;
 
@@ -56,8 +57,31 @@ export class LiveClient {
     return { head, complete };
   }
 
+  /** Sends a ping; resolves with the pong (the server's head seq). */
+  async ping(): Promise<{ head: number }> {
+    const pong = new Promise<{ head: number }>((resolve) => this.pongWaiters.push(resolve));
+    this.socket?.send(JSON.stringify({ action: "ping" }));
+    return pong;
+  }
+
+  /** Asks for the events after the last one applied, as the grid does on a gap or a pong ahead. */
+  async resync(): Promise<void> {
+    this.buffered = [];
+    const reply = new Promise<{ head: number; complete: boolean; events: LiveEvent[] }>((resolve) =>
+      this.syncWaiters.push(resolve),
+    );
+    this.socket?.send(JSON.stringify({ action: "resync", since: this.lastSeq }));
+    const { events } = await reply;
+    for (const event of [...events, ...(this.buffered ?? [])]) this.apply(event);
+    this.buffered = undefined;
+  }
+
   private receive(data: string): void {
     const message = JSON.parse(data);
+    if (message.type === "pong") {
+      this.pongWaiters.shift()?.(message);
+      return;
+    }
     if (message.counters) this.counters.push(message.counters);
     if (message.type === "sync") {
       this.syncWaiters.shift()?.(message);

@@ -33,6 +33,12 @@ export interface LiveHandlers {
 
 type SocketFactory = (url: string) => WebSocket;
 
+/**
+ * Between pings: they keep the connection and its registration alive, and each pong carries the
+ * server's head, so events lost without a gap after them are fetched within a minute.
+ */
+export const PING_MS = 60_000;
+
 /** Reconnect delays: 0.5 s doubling to 15 s, with jitter so that a restart is not a stampede. */
 export function backoffMs(attempt: number, random = Math.random): number {
   const base = Math.min(15_000, 500 * 2 ** attempt);
@@ -101,9 +107,10 @@ export class LiveFeed {
       socket.send(
         JSON.stringify({ action: "hello", ...(this.lastSeq === null ? {} : { since: this.lastSeq }) }),
       );
-      // API Gateway drops a connection idle for 10 minutes; the server also renews its registration.
+      // API Gateway drops a connection idle for 10 minutes; the server also renews (or restores)
+      // its registration, and the pong's head shows events that never arrived.
       if (this.pinger) clearInterval(this.pinger);
-      this.pinger = setInterval(() => socket.send('{"action":"ping"}'), 4 * 60_000);
+      this.pinger = setInterval(() => socket.send('{"action":"ping"}'), PING_MS);
     };
     socket.onmessage = (message) => this.receive(String(message.data));
     socket.onclose = () => {
@@ -151,6 +158,15 @@ export class LiveFeed {
       }
       for (const event of buffered) this.apply(event);
       this.handlers.onStatus("live");
+      return;
+    }
+    if (message.type === "pong") {
+      // Behind the server's head with nothing buffered: the last events' post failed, and no later
+      // event came to show the gap. Ask for them as for a gap.
+      if (!this.buffered && this.lastSeq !== null && (message.head ?? 0) > this.lastSeq) {
+        this.buffered = [];
+        this.socket?.send(JSON.stringify({ action: "resync", since: this.lastSeq }));
+      }
       return;
     }
     if (message.type !== "events") return;

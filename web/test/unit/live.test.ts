@@ -6,6 +6,7 @@ import {
   LiveFeed,
   type LiveStatus,
   mergeCounters,
+  PING_MS,
 } from "../../src/lib/live";
 
 /** A socket the test drives by hand. */
@@ -110,6 +111,34 @@ describe("the live feed client", () => {
     socket.receive({ type: "sync", head: 8, complete: true, events: [updated(7), updated(8)] });
     expect(events).toEqual([6, 7, 8]);
     feed.stop();
+  });
+
+  it("when a pong says the server is ahead, then it asks for the events that never came, once; when it is not, nothing", () => {
+    vi.useFakeTimers();
+    try {
+      const { feed, sockets, events } = harness();
+      feed.start();
+      const socket = sockets[0] as FakeSocket;
+      socket.open();
+      socket.receive({ type: "sync", head: 5, complete: true, events: [] });
+      socket.receive({ type: "events", events: [updated(6)] });
+      vi.advanceTimersByTime(PING_MS);
+      expect(socket.sent.at(-1)).toEqual({ action: "ping" });
+      socket.receive({ type: "pong", head: 6 });
+      expect(socket.sent.at(-1)).toEqual({ action: "ping" });
+      // Events 7 and 8 were published, but their post to this client failed and nothing followed.
+      socket.receive({ type: "pong", head: 8 });
+      expect(socket.sent.at(-1)).toEqual({ action: "resync", since: 6 });
+      socket.receive({ type: "pong", head: 8 });
+      expect(
+        socket.sent.filter((message) => (message as { action: string }).action === "resync"),
+      ).toHaveLength(1);
+      socket.receive({ type: "sync", head: 8, complete: true, events: [updated(7), updated(8)] });
+      expect(events).toEqual([6, 7, 8]);
+      feed.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("when the connection drops, then it goes offline, reconnects with backoff and resumes from its last seq", () => {
