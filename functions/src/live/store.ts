@@ -132,16 +132,14 @@ export async function registerConnection(id: string, endpoint: string): Promise<
  * Any message from a client keeps its registration alive (API Gateway's idle limit is 10 min), or
  * registers it again at `endpoint` when it is gone while the socket is open: the fan-out dropped it
  * after failed posts, or Redis lost it (a flush, a failover). Without that, an open socket would
- * never be sent another event and its client would not know. Answers whether it had to register.
+ * never be sent another event and its client would not know.
  */
-export async function touchConnection(id: string, endpoint: string): Promise<boolean> {
-  return live(async (r, K) => {
-    const expires = Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000;
-    // XX CH: 1 when the registration was there (its expiry moved), 0 when it was not.
-    if ((await r.zadd(K.conns, "XX", "CH", expires, id)) === 1) return false;
-    await r.multi().zadd(K.conns, expires, id).hset(K.endpoints, id, endpoint).exec();
-    return true;
-  });
+export async function touchConnection(id: string, endpoint: string): Promise<void> {
+  // XX CH: 1 when the registration was there (its expiry moved), 0 when it was not.
+  const renewed = await live((r, K) =>
+    r.zadd(K.conns, "XX", "CH", Date.now() + config.LIVE_CONNECTION_TTL_SECONDS * 1_000, id),
+  );
+  if (renewed !== 1) await registerConnection(id, endpoint);
 }
 
 export async function removeConnections(ids: string[]): Promise<void> {

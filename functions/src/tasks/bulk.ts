@@ -1,12 +1,12 @@
 // Task SQL for jobs over many tasks (issue 16): a bulk job's keyset chunk, the count of a
 // selection, and the import's insert. Each chunk is one statement in the caller's transaction; a
 // task a person changed after the job's snapshot is left as the person left it.
-import { MAX_TAGS, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
+import { MAX_TAGS } from "#contract/constants";
 import type { BulkAction } from "#contract/jobs";
 import { pickFilters } from "#contract/schemas";
 import type { Selection } from "#contract/selection";
 import { type Queryable, query } from "../platform/db";
-import { filterConditions, LIVE, priorityRank, SqlParams, TASK_JSON } from "./query";
+import { filterConditions, LIVE, pairRuns, priorityRank, SqlParams, TASK_JSON } from "./query";
 import { TASK_RECORD_COLUMNS, type TaskRecord, type TaskRecordRow, toTaskRecord } from "./task-record";
 
 /** The WHERE conditions of a selection, limited to the tasks that existed when the job started. */
@@ -99,13 +99,8 @@ function rangeShare(selection: Selection, maxId: string, params: SqlParams, perR
   const inRange = `${conditions.join(" and ")} and t.id > r.after_id and t.id <= r.until_id`;
   const limit = `${params.add(perRange)}::int8`;
   if (!byPair) return `select t.id from tasks t where ${inRange} order by t.id limit ${limit}`;
-  const statuses = params.add(filter.status ?? TASK_STATUSES);
-  const priorities = params.add((filter.priority ?? TASK_PRIORITIES).map(priorityRank));
-  return `select c.id from unnest(${statuses}::text[]) s(status) cross join unnest(${priorities}::int2[]) q(priority)
-    cross join lateral (select t.id from tasks t
-      where t.status = s.status and t.priority = q.priority and ${inRange}
-      order by t.id limit ${limit}) c
-    order by c.id limit ${limit}`;
+  const runs = pairRuns(filter, params, { columns: "t.id", conditions: [inRange], order: "t.id", limit });
+  return `select c.id from ${runs} order by c.id limit ${limit}`;
 }
 
 export interface ChunkResult {

@@ -1,7 +1,6 @@
 // How a list page's ids are found, and the one statement that reads the page: the plans a page can
 // take and the choice between them. Pure SQL building (no I/O), like query.ts, so the plans are
 // compared and measured by bounded-plans.test.ts without the repository around them.
-import { TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
 import type { ListFilters, SortSpec, Total } from "#contract/schemas";
 import {
   type Comparison,
@@ -10,7 +9,7 @@ import {
   keysetCondition,
   keyText,
   orderBy,
-  priorityRank,
+  pairRuns,
   SORT_COLUMNS,
   type SortKeyName,
   SqlParams,
@@ -79,14 +78,13 @@ export function pageQuery(
   } else if (plan === "per-combination") {
     // Each allowed (status, priority) pair is one short backward or forward range of
     // tasks_status_priority_updated_at_idx; the outer sort merges at most 16 x (offset + limit) rows.
-    const statuses = params.add(filters.status ?? TASK_STATUSES);
-    const priorities = params.add((filters.priority ?? TASK_PRIORITIES).map(priorityRank));
-    const rest = keyset ? [...conditions, keyset] : conditions;
-    source = `(select c.* from unnest(${statuses}::text[]) s(status)
-      cross join unnest(${priorities}::int2[]) p(priority)
-      cross join lateral (select t.id, t.${SORT_COLUMNS[sort.key].column} from tasks t
-        where t.status = s.status and t.priority = p.priority and ${rest.join(" and ")}
-        order by ${order} limit ${params.add(limit + offset)}::int8) c) t`;
+    const runs = pairRuns(filters, params, {
+      columns: `t.id, t.${SORT_COLUMNS[sort.key].column}`,
+      conditions: keyset ? [...conditions, keyset] : conditions,
+      order,
+      limit: `${params.add(limit + offset)}::int8`,
+    });
+    source = `(select c.* from ${runs}) t`;
     conditions = [];
   } else {
     if (keyset) conditions.push(keyset);

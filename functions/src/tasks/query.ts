@@ -1,7 +1,7 @@
 // Pure SQL building for task lists: orderings, filters and keyset conditions. No I/O here, so the
 // rules that keep pagination total and injection-proof are unit-tested without a database.
 
-import { LIST_FILTER_KEYS, type ListFilterKey, TASK_PRIORITIES } from "#contract/constants";
+import { LIST_FILTER_KEYS, type ListFilterKey, TASK_PRIORITIES, TASK_STATUSES } from "#contract/constants";
 import type { ListFilters, SortSpec } from "#contract/schemas";
 import { InvalidCursorError } from "../platform/errors";
 
@@ -171,6 +171,27 @@ export function filterConditions(filters: ListFilters, params: SqlParams): strin
     conditions.push(`t.title ilike ${params.add(`%${escapeLike(filters.q)}%`)}`);
   }
   return conditions;
+}
+
+/**
+ * Each allowed (status, priority) pair's own run of an index led by (status, priority, ...): for
+ * every pair of `filters` (all pairs when a set is absent), up to `limit` rows of `columns` from
+ * `tasks t` matching `conditions`, in `order`, as FROM items whose rows are `c`. Stated this way,
+ * each run is read in the index's order; `status = any(...)` cannot give the order of what follows
+ * the pair in the index, so the planner reads every match and sorts them.
+ */
+export function pairRuns(
+  filters: Pick<ListFilters, "status" | "priority">,
+  params: SqlParams,
+  query: { columns: string; conditions: string[]; order: string; limit: string },
+): string {
+  const statuses = params.add(filters.status ?? TASK_STATUSES);
+  const priorities = params.add((filters.priority ?? TASK_PRIORITIES).map(priorityRank));
+  return `unnest(${statuses}::text[]) s(status)
+      cross join unnest(${priorities}::int2[]) sp(priority)
+      cross join lateral (select ${query.columns} from tasks t
+        where t.status = s.status and t.priority = sp.priority and ${query.conditions.join(" and ")}
+        order by ${query.order} limit ${query.limit}) c`;
 }
 
 export type Comparison = ">" | ">=" | "<" | "<=";
