@@ -155,8 +155,8 @@ const ConfigSchema = z.object({
   JOB_STRIPES: z.coerce.number().int().min(1).max(64).default(16),
   /**
    * Share of its time a bulk job's lane works; after each chunk it rests the remainder. At 0.6 a
-   * 100,000-task job took 15-18 s instead of 9-11 s on 2 cores, and other users' reads during it
-   * had p50 8 ms instead of 10-11 and p99 31-34 ms instead of 37-44 (README: bulk jobs).
+   * 100,000-task job took 15.5-17.6 s instead of 9.8-11.1 s on 2 cores, and other users' reads
+   * during it had p50 8 ms instead of 11 and p99 34 ms instead of 44 (README: bulk jobs).
    * 1 runs chunks back to back, for a worker whose database has cores to spare.
    */
   JOB_DUTY: z.coerce.number().min(0.1).max(1).default(0.6),
